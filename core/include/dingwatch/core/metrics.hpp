@@ -1,0 +1,61 @@
+#pragma once
+/// The process's Prometheus metrics (names and labels as in docs/metrics.md).
+///
+/// One `metrics` object per process owns the prometheus-cpp registry. Label sets are
+/// bounded by construction: topics, partitions, shards, reasons, kinds, rules — never
+/// a user id. Hot-path code counts locally and adds here once per batch.
+
+#include <prometheus/counter.h>
+#include <prometheus/exposer.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "dingwatch/core/alert.hpp"
+#include "dingwatch/core/event.hpp"
+#include "dingwatch/core/reject.hpp"
+
+namespace dingwatch {
+
+class metrics {
+ public:
+  metrics();
+
+  /// The registry, for components that add their own families (sinks, engine).
+  [[nodiscard]] std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
+
+  /// Serves /metrics on `address` ("127.0.0.1:9464"). Throws on bind failure.
+  void expose(const std::string& address);
+
+  prometheus::Counter& consumed(std::string_view topic);
+  prometheus::Counter& decoded(event_kind kind);
+  prometheus::Counter& rejected(reject_reason reason);
+  prometheus::Counter& alerts(std::string_view rule, family f, severity s);
+  prometheus::Gauge& consumer_lag(std::string_view topic, std::int32_t partition);
+  prometheus::Gauge& shard_queue_depth(std::size_t shard);
+  prometheus::Counter& dlq_errors();
+  prometheus::Histogram& detect_seconds() { return *detect_seconds_; }
+  prometheus::Histogram& alert_latency_seconds() { return *alert_latency_; }
+  prometheus::Gauge& rules_loaded() { return *rules_loaded_; }
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+  prometheus::Family<prometheus::Counter>* consumed_;
+  prometheus::Family<prometheus::Counter>* decoded_;
+  prometheus::Family<prometheus::Counter>* rejected_;
+  prometheus::Family<prometheus::Counter>* alerts_;
+  prometheus::Family<prometheus::Gauge>* lag_;
+  prometheus::Family<prometheus::Gauge>* queue_depth_;
+  prometheus::Family<prometheus::Counter>* sink_errors_;
+  prometheus::Histogram* detect_seconds_;
+  prometheus::Histogram* alert_latency_;
+  prometheus::Gauge* rules_loaded_;
+};
+
+}  // namespace dingwatch
