@@ -1,1 +1,436 @@
-// placeholder
+#include "dingwatch/core/pipeline.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "dingwatch/core/rate_limited_log.hpp"
+#include "dingwatch/core/spsc_queue.hpp"
+
+namespace dingwatch {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+constexpr std::size_t k_kind_count = 7;
+
+/// One unit of work in flight: its records, their events, and who still holds it.
+struct batch_slot {
+  record_batch records;
+  std::vector<normalized_event> events;
+  std::vector<partition_offset> offsets;  ///< next offset per partition after this batch
+  std::atomic<std::size_t> pending_shards{0};
+  std::atomic<bool> failed{false};  ///< a sink gave up: do not commit past this batch
+  bool has_dead_letters = false;
+
+  void clear() {
+    records.clear();
+    events.clear();
+    offsets.clear();
+    failed = false;
+    has_dead_letters = false;
+  }
+};
+
+/// An event for a shard, or (event == nullptr) the end of its slice of `batch`,
+/// or (batch == nullptr) the order to stop.
+struct work_item {
+  const normalized_event* event = nullptr;
+  batch_slot* batch = nullptr;
+};
+
+void merge_offset(std::vector<partition_offset>& into, const partition_offset& o) {
+  for (auto& existing : into) {
+    if (existing.partition == o.partition && existing.topic_name == o.topic_name) {
+      existing.next_offset = std::max(existing.next_offset, o.next_offset);
+      return;
+    }
+  }
+  into.push_back(o);
+}
+
+}  // namespace
+
+std::string run_summary::to_json() const {
+  std::string reasons;
+  for (std::size_t i = 0; i < k_reject_reason_count; ++i) {
+    if (rejected_by_reason[i] == 0) continue;
+    if (!reasons.empty()) reasons += ',';
+    reasons += fmt::format("\"{}\":{}", to_string(k_all_reject_reasons[i]), rejected_by_reason[i]);
+  }
+  return fmt::format(
+      "{{\"read\":{},\"decoded\":{},\"events\":{},\"rejected\":{{{}}},\"alerts\":{},"
+      "\"committed\":{},\"seconds\":{:.3f}}}",
+      records_read, records_decoded, events, reasons, alerts, records_committed, seconds);
+}
+
+/// One shard: a queue, a thread, and detectors nobody else touches.
+class shard final : public alert_emitter {
+ public:
+  shard(std::size_t index, std::vector<std::unique_ptr<detector>> detectors)
+      : index_(index), queue_(1 << 16), detectors_(std::move(detectors)) {}
+
+  /// Ingest side: enqueue, waiting (backpressure) while the queue is full.
+  void push(const work_item& item) {
+    while (!queue_.try_push(item)) {
+      wake();
+      std::this_thread::yield();
+    }
+  }
+
+  /// Ingest side: wake the shard if it sleeps on an empty queue.
+  void wake() {
+    signal_.fetch_add(1, std::memory_order_release);
+    signal_.notify_one();
+  }
+
+  [[nodiscard]] std::size_t depth() const noexcept { return queue_.size(); }
+
+  /// Shard thread body; `deliver` writes a slice's alerts durably and signs it off.
+  template <class Deliver>
+  void run(Deliver&& deliver, metrics* m) {
+    auto slice_start = clock::now();
+    bool slice_open = false;
+    for (;;) {
+      const auto seen = signal_.load(std::memory_order_acquire);
+      auto item = queue_.try_pop();
+      if (!item) {
+        signal_.wait(seen, std::memory_order_acquire);
+        continue;
+      }
+      if (item->batch == nullptr) return;
+      if (item->event != nullptr) {
+        if (!slice_open) {
+          slice_start = clock::now();
+          slice_open = true;
+        }
+        current_ = item->event;
+        for (auto& d : detectors_) d->on_event(*item->event, *this);
+        continue;
+      }
+      if (slice_open && m != nullptr)
+        m->detect_seconds().Observe(std::chrono::duration<double>(clock::now() - slice_start).count());
+      slice_open = false;
+      deliver(*item->batch, pending_);
+      pending_.clear();
+    }
+  }
+
+  void emit(alert&& a) override {
+    if (a.received_ms == 0 && current_ != nullptr) a.received_ms = current_->ingest_ms;
+    pending_.push_back(std::move(a));
+  }
+
+  std::jthread thread;
+
+ private:
+  std::size_t index_;
+  spsc_queue<work_item> queue_;
+  std::atomic<std::uint32_t> signal_{0};
+  std::vector<std::unique_ptr<detector>> detectors_;
+  std::vector<alert> pending_;
+  const normalized_event* current_ = nullptr;
+};
+
+struct pipeline::impl {
+  pipeline_options options;
+  record_source& source;
+  record_decoder& decoder;
+  std::vector<alert_sink*> sinks;
+  dead_letter_sink* dead_letters;
+  metrics* m;
+
+  pipeline_stats stats;
+  rate_limited_log reject_log;
+  std::vector<std::unique_ptr<shard>> shards;
+  std::vector<std::unique_ptr<batch_slot>> slots;
+  std::vector<batch_slot*> free_slots;
+  std::deque<batch_slot*> in_flight;
+  bool paused = false;
+  bool commits_blocked = false;
+  std::atomic<bool> abandon_sinks{false};
+
+  std::mutex sink_mutex;  // sinks are written by one shard at a time (alerts are rare)
+  std::mutex done_mutex;
+  std::condition_variable done_cv;
+
+  std::array<prometheus::Counter*, k_kind_count> decoded_counters{};
+  std::array<prometheus::Counter*, k_reject_reason_count> rejected_counters{};
+  std::vector<prometheus::Gauge*> depth_gauges;
+
+  impl(pipeline_options o, record_source& s, record_decoder& d, detector_factory f,
+       std::vector<alert_sink*> sk, dead_letter_sink* dl, metrics* mx)
+      : options(o), source(s), decoder(d), sinks(std::move(sk)), dead_letters(dl), m(mx) {
+    if (options.shards == 0) options.shards = std::max(1u, std::thread::hardware_concurrency());
+    if (options.max_batches_in_flight < 2) options.max_batches_in_flight = 2;
+    for (std::size_t i = 0; i < options.shards; ++i)
+      shards.push_back(std::make_unique<shard>(i, f ? f() : std::vector<std::unique_ptr<detector>>{}));
+    if (m != nullptr) {
+      for (std::size_t k = 0; k < k_kind_count; ++k)
+        decoded_counters[k] = &m->decoded(static_cast<event_kind>(k));
+      for (std::size_t r = 0; r < k_reject_reason_count; ++r)
+        rejected_counters[r] = &m->rejected(k_all_reject_reasons[r]);
+      for (std::size_t i = 0; i < shards.size(); ++i) depth_gauges.push_back(&m->shard_queue_depth(i));
+    }
+    for (auto& sh : shards) {
+      sh->thread = std::jthread([this, s = sh.get()] {
+        s->run([this](batch_slot& b, std::vector<alert>& alerts) { finish_slice(b, alerts); }, m);
+      });
+    }
+  }
+
+  ~impl() { stop_shards(); }
+
+  void stop_shards() {
+    for (auto& sh : shards) {
+      if (!sh->thread.joinable()) continue;
+      sh->push({nullptr, nullptr});
+      sh->wake();
+      sh->thread.join();
+    }
+  }
+
+  /// Shard thread: make this slice's alerts durable, then sign the batch off.
+  void finish_slice(batch_slot& b, std::vector<alert>& alerts) {
+    if (!alerts.empty() && !deliver(alerts)) b.failed = true;
+    if (b.pending_shards.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      std::lock_guard lock(done_mutex);
+      done_cv.notify_all();
+    }
+  }
+
+  /// Writes alerts to every sink, retrying with backoff: a failing sink stalls, never drops.
+  bool deliver(std::span<const alert> alerts) {
+    std::lock_guard lock(sink_mutex);
+    for (alert_sink* sink : sinks) {
+      auto backoff = std::chrono::milliseconds(50);
+      while (!sink->write(alerts)) {
+        stats.sink_errors.fetch_add(1, std::memory_order_relaxed);
+        reject_log.warn(fmt::format("sink:{}", sink->name()),
+                        fmt::format("sink {} failed to write {} alert(s); retrying", sink->name(),
+                                    alerts.size()));
+        if (abandon_sinks.load()) return false;
+        std::this_thread::sleep_for(backoff);
+        backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
+      }
+    }
+    const auto now = wall_ms();
+    for (const alert& a : alerts) {
+      if (m != nullptr) {
+        m->alerts(a.rule_id, a.family, a.severity).Increment();
+        if (a.received_ms > 0)
+          m->alert_latency_seconds().Observe(std::max<double>(0, now - a.received_ms) / 1000.0);
+      }
+    }
+    stats.alerts.fetch_add(alerts.size(), std::memory_order_relaxed);
+    return true;
+  }
+
+  batch_slot* acquire() {
+    if (!free_slots.empty()) {
+      auto* b = free_slots.back();
+      free_slots.pop_back();
+      return b;
+    }
+    if (slots.size() < options.max_batches_in_flight) {
+      slots.push_back(std::make_unique<batch_slot>());
+      return slots.back().get();
+    }
+    return nullptr;
+  }
+
+  void release(batch_slot* b) {
+    b->clear();
+    free_slots.push_back(b);
+  }
+
+  /// Decodes a polled batch, routes its events to shards and puts it in flight.
+  void dispatch(batch_slot& b) {
+    std::array<std::uint64_t, k_kind_count> kinds{};
+    std::array<std::uint64_t, k_reject_reason_count> rejects{};
+    std::uint64_t decoded = 0;
+    for (const raw_record& rec : b.records.records()) {
+      const std::size_t before = b.events.size();
+      if (auto reason = decoder.decode(rec, b.records.arena(), b.events)) {
+        ++rejects[static_cast<std::size_t>(*reason)];
+        if (dead_letters != nullptr) dead_letters->write({&rec, *reason});
+        b.has_dead_letters = true;
+        reject_log.warn(to_string(*reason),
+                        fmt::format("rejected record {}:{}@{}: {} (kept in the dead-letter queue)",
+                                    rec.topic_name, rec.ref.partition, rec.ref.offset,
+                                    to_string(*reason)));
+      } else {
+        ++decoded;
+        for (std::size_t i = before; i < b.events.size(); ++i) {
+          b.events[i].ingest_ms = rec.timestamp_ms;
+          ++kinds[static_cast<std::size_t>(b.events[i].kind)];
+        }
+      }
+      merge_offset(b.offsets, {rec.topic_name, rec.ref.partition, rec.ref.offset + 1});
+    }
+
+    stats.records_read.fetch_add(b.records.size(), std::memory_order_relaxed);
+    stats.records_decoded.fetch_add(decoded, std::memory_order_relaxed);
+    stats.events.fetch_add(b.events.size(), std::memory_order_relaxed);
+    std::uint64_t rejected = 0;
+    for (std::size_t r = 0; r < k_reject_reason_count; ++r) {
+      if (rejects[r] == 0) continue;
+      rejected += rejects[r];
+      stats.rejected_by_reason[r].fetch_add(rejects[r], std::memory_order_relaxed);
+      if (m != nullptr) rejected_counters[r]->Increment(static_cast<double>(rejects[r]));
+    }
+    stats.rejected.fetch_add(rejected, std::memory_order_relaxed);
+    if (m != nullptr)
+      for (std::size_t k = 0; k < k_kind_count; ++k)
+        if (kinds[k] != 0) decoded_counters[k]->Increment(static_cast<double>(kinds[k]));
+
+    const std::size_t n = shards.size();
+    b.pending_shards.store(n, std::memory_order_release);
+    in_flight.push_back(&b);
+    for (const normalized_event& ev : b.events) shards[ev.shard_key() % n]->push({&ev, &b});
+    for (auto& sh : shards) {
+      sh->push({nullptr, &b});
+      sh->wake();
+    }
+  }
+
+  /// Commits every completed batch at the head of the in-flight queue, in order.
+  void reap() {
+    std::vector<partition_offset> commit;
+    bool flush_dead_letters = false;
+    std::uint64_t committed = 0;
+    while (!in_flight.empty() &&
+           in_flight.front()->pending_shards.load(std::memory_order_acquire) == 0) {
+      batch_slot* b = in_flight.front();
+      in_flight.pop_front();
+      if (b->failed) commits_blocked = true;  // its alerts were not written: replay from here
+      if (!commits_blocked) {
+        for (const auto& o : b->offsets) merge_offset(commit, o);
+        flush_dead_letters |= b->has_dead_letters;
+        committed += b->records.size();
+      }
+      release(b);
+    }
+    if (flush_dead_letters && dead_letters != nullptr) {
+      auto backoff = std::chrono::milliseconds(50);
+      while (!dead_letters->flush()) {
+        stats.sink_errors.fetch_add(1, std::memory_order_relaxed);
+        if (m != nullptr) m->dlq_errors().Increment();
+        reject_log.warn("sink:dlq", "dead-letter sink failed to flush; retrying");
+        if (abandon_sinks.load()) {  // uncommitted: the records are read again
+          commits_blocked = true;
+          return;
+        }
+        std::this_thread::sleep_for(backoff);
+        backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
+      }
+    }
+    if (!commit.empty()) {
+      source.commit(commit);
+      stats.records_committed.fetch_add(committed, std::memory_order_relaxed);
+    }
+    for (std::size_t i = 0; i < depth_gauges.size(); ++i)
+      depth_gauges[i]->Set(static_cast<double>(shards[i]->depth()));
+  }
+
+  void wait_for_progress(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(done_mutex);
+    done_cv.wait_for(lock, timeout, [&] {
+      return !in_flight.empty() && in_flight.front()->pending_shards.load() == 0;
+    });
+  }
+
+  void update_backpressure() {
+    const std::size_t limit = options.max_batches_in_flight;
+    if (!paused && in_flight.size() >= limit) {
+      source.pause();
+      paused = true;
+    } else if (paused && in_flight.size() <= limit / 2) {
+      source.resume();
+      paused = false;
+    }
+  }
+
+  run_summary run(std::stop_token stop) {
+    const auto started = clock::now();
+    auto last_record = started;
+    while (!stop.stop_requested()) {
+      reap();
+      update_backpressure();
+      batch_slot* b = acquire();
+      if (b == nullptr) {
+        wait_for_progress(std::chrono::milliseconds(100));
+        continue;
+      }
+      const poll_status status = source.poll(b->records, options.batch_size, options.poll_timeout);
+      if (status == poll_status::records && !b->records.empty()) {
+        dispatch(*b);
+        last_record = clock::now();
+        continue;
+      }
+      release(b);
+      if (status == poll_status::end_of_input) break;
+      if (options.idle_exit && clock::now() - last_record >= *options.idle_exit) {
+        spdlog::info("no records for {} ms: finishing", options.idle_exit->count());
+        break;
+      }
+    }
+    drain();
+    run_summary s;
+    s.records_read = stats.records_read;
+    s.records_decoded = stats.records_decoded;
+    s.events = stats.events;
+    s.rejected = stats.rejected;
+    for (std::size_t r = 0; r < k_reject_reason_count; ++r) s.rejected_by_reason[r] = stats.rejected_by_reason[r];
+    s.alerts = stats.alerts;
+    s.records_committed = stats.records_committed;
+    s.seconds = std::chrono::duration<double>(clock::now() - started).count();
+    return s;
+  }
+
+  /// Finishes every batch in flight (bounded: sinks that stay down are abandoned after
+  /// 30 s, leaving their records uncommitted), commits, and stops the shards.
+  void drain() {
+    const auto deadline = clock::now() + std::chrono::seconds(30);
+    while (!in_flight.empty()) {
+      wait_for_progress(std::chrono::milliseconds(50));
+      reap();
+      if (clock::now() > deadline && !abandon_sinks) {
+        spdlog::error("sinks still failing after 30 s of shutdown: leaving {} batch(es) uncommitted",
+                      in_flight.size());
+        abandon_sinks = true;
+      }
+    }
+    if (paused) source.resume();
+    source.flush_commits();
+    stop_shards();
+  }
+};
+
+pipeline::pipeline(pipeline_options options, record_source& source, record_decoder& decoder,
+                   detector_factory detectors, std::vector<alert_sink*> sinks,
+                   dead_letter_sink* dead_letters, metrics* m)
+    : impl_(std::make_unique<impl>(options, source, decoder, std::move(detectors), std::move(sinks),
+                                   dead_letters, m)) {}
+
+pipeline::~pipeline() = default;
+
+run_summary pipeline::run(std::stop_token stop) { return impl_->run(stop); }
+
+const pipeline_stats& pipeline::stats() const noexcept { return impl_->stats; }
+
+std::size_t pipeline::shard_count() const noexcept { return impl_->shards.size(); }
+
+}  // namespace dingwatch

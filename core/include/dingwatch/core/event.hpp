@@ -109,6 +109,7 @@ struct normalized_event {
 
   std::string_view raw;  ///< the whole original record
   event_ref ref;
+  std::int64_t ingest_ms = 0;  ///< set by the pipeline: when the record entered Kafka (or was read)
 
   /// True when both coordinates are present.
   [[nodiscard]] bool has_location() const noexcept {

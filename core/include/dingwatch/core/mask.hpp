@@ -1,0 +1,28 @@
+#pragma once
+/// Masking of personal data quoted in alerts and logs (PDPA Art. 5 minimization).
+///
+/// Masks keep just enough for an analyst to tell two values apart and to find the
+/// record in DingTalk, never enough to re-identify a person from the alert alone.
+
+#include <string>
+#include <string_view>
+
+namespace dingwatch {
+
+/// ID numbers: first and last character kept, check digit in brackets kept.
+/// `1234567(8)` → `1****7(8)`, `110101199003074258` → `1****8`.
+std::string mask_id(std::string_view id);
+
+/// Phone numbers: country code, first and last two digits kept.
+/// `+853 6612 3412` → `+853 6*** **12`.
+std::string mask_phone(std::string_view phone);
+
+/// Person names: first UTF-8 character of each word kept.
+/// `陳大文` → `陳**`, `Maria Fernandes` → `M**** F*******`.
+std::string mask_name(std::string_view name);
+
+/// E-mail addresses: first character of the local part and the domain kept.
+/// `maria.f@example.mo` → `m***@example.mo`.
+std::string mask_email(std::string_view email);
+
+}  // namespace dingwatch

@@ -1,0 +1,95 @@
+#pragma once
+/// The sharded pipeline: source → decode → route by (corp, user) → detect → sinks → commit.
+///
+/// Threads: the caller's thread runs ingest (poll, decode, route, commit); each of N
+/// shards runs its own detectors on its own thread. A batch of records travels as one
+/// unit: the ingest thread pushes pointers to its events into the shards' lock-free
+/// queues followed by an end-of-batch marker; each shard, on the marker, writes the
+/// alerts it produced for that batch to every sink, then signs the batch off. A batch's
+/// offsets are committed once every shard has signed it off and all batches before it
+/// are committed too, so a record's offset is never committed before its alerts and
+/// dead letters are durable (at-least-once). When too many batches are in flight the
+/// source is paused (backpressure); nothing is dropped.
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stop_token>
+#include <vector>
+
+#include "dingwatch/core/decoder.hpp"
+#include "dingwatch/core/detector.hpp"
+#include "dingwatch/core/metrics.hpp"
+#include "dingwatch/core/reject.hpp"
+#include "dingwatch/core/sink.hpp"
+#include "dingwatch/core/source.hpp"
+
+namespace dingwatch {
+
+/// Tuning knobs; defaults suit one machine.
+struct pipeline_options {
+  std::size_t shards = 0;  ///< 0 = one per hardware thread
+  std::size_t batch_size = 2048;
+  std::size_t max_batches_in_flight = 8;
+  std::chrono::milliseconds poll_timeout{100};
+  /// Stop (after draining and committing) once nothing has arrived for this long.
+  std::optional<std::chrono::milliseconds> idle_exit;
+};
+
+/// Live counters, readable from any thread (status lines, tests).
+struct pipeline_stats {
+  std::atomic<std::uint64_t> records_read{0};
+  std::atomic<std::uint64_t> records_decoded{0};  ///< records that yielded ≥ 1 event
+  std::atomic<std::uint64_t> events{0};           ///< normalized events (fan-out counted)
+  std::atomic<std::uint64_t> rejected{0};
+  std::array<std::atomic<std::uint64_t>, k_reject_reason_count> rejected_by_reason{};
+  std::atomic<std::uint64_t> alerts{0};
+  std::atomic<std::uint64_t> records_committed{0};
+  std::atomic<std::uint64_t> sink_errors{0};
+};
+
+/// What a finished run did.
+struct run_summary {
+  std::uint64_t records_read = 0;
+  std::uint64_t records_decoded = 0;
+  std::uint64_t events = 0;
+  std::uint64_t rejected = 0;
+  std::array<std::uint64_t, k_reject_reason_count> rejected_by_reason{};
+  std::uint64_t alerts = 0;
+  std::uint64_t records_committed = 0;
+  double seconds = 0;
+  /// One-line JSON: {"read":…,"decoded":…,"rejected":{"reason":n,…},"alerts":…}
+  [[nodiscard]] std::string to_json() const;
+};
+
+class pipeline {
+ public:
+  /// Everything passed by reference must outlive the pipeline. `sinks` may be empty;
+  /// `dead_letters` and `m` may be null.
+  pipeline(pipeline_options options, record_source& source, record_decoder& decoder,
+           detector_factory detectors, std::vector<alert_sink*> sinks,
+           dead_letter_sink* dead_letters, metrics* m);
+  ~pipeline();
+  pipeline(const pipeline&) = delete;
+  pipeline& operator=(const pipeline&) = delete;
+
+  /// Runs until `stop` is requested, a finite source ends, or `idle_exit` passes
+  /// without records; then drains every in-flight batch, commits, and returns.
+  run_summary run(std::stop_token stop = {});
+
+  /// Live counters.
+  [[nodiscard]] const pipeline_stats& stats() const noexcept;
+
+  /// Number of shards actually running.
+  [[nodiscard]] std::size_t shard_count() const noexcept;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace dingwatch

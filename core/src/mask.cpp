@@ -1,0 +1,94 @@
+#include "dingwatch/core/mask.hpp"
+
+#include <cctype>
+
+namespace dingwatch {
+
+namespace {
+
+/// Length in bytes of the UTF-8 sequence that starts with `lead` (1 for stray bytes).
+std::size_t utf8_length(unsigned char lead) {
+  if (lead >= 0xF0) return 4;
+  if (lead >= 0xE0) return 3;
+  if (lead >= 0xC0) return 2;
+  return 1;
+}
+
+}  // namespace
+
+std::string mask_id(std::string_view id) {
+  std::string_view check;
+  if (auto open = id.find('('); open != std::string_view::npos && open > 0) {
+    check = id.substr(open);
+    id = id.substr(0, open);
+  }
+  if (id.size() <= 2) return std::string(id.size(), '*') + std::string(check);
+  std::string out;
+  out += id.front();
+  out += "****";
+  out += id.back();
+  out += check;
+  return out;
+}
+
+std::string mask_phone(std::string_view phone) {
+  std::string digits;
+  std::string prefix;
+  std::size_t i = 0;
+  if (!phone.empty() && phone[0] == '+') {
+    // Country code: the digits up to the first separator.
+    prefix = "+";
+    for (i = 1; i < phone.size() && std::isdigit(static_cast<unsigned char>(phone[i])); ++i)
+      prefix += phone[i];
+    if (prefix.size() > 4) {  // no separator: assume a 3-digit code (853/852) or 2 (86)
+      const std::size_t cc = prefix.starts_with("+86") ? 2 : 3;
+      digits = prefix.substr(1 + cc);
+      prefix.resize(1 + cc);
+    }
+    prefix += ' ';
+  }
+  for (; i < phone.size(); ++i)
+    if (std::isdigit(static_cast<unsigned char>(phone[i]))) digits += phone[i];
+  if (digits.size() < 4) return prefix + std::string(digits.size(), '*');
+  std::string masked = digits;
+  for (std::size_t k = 1; k + 2 < masked.size(); ++k) masked[k] = '*';
+  // Group in fours for readability, as phone numbers are written in Macau.
+  std::string out = prefix;
+  for (std::size_t k = 0; k < masked.size(); ++k) {
+    if (k > 0 && k % 4 == 0) out += ' ';
+    out += masked[k];
+  }
+  return out;
+}
+
+std::string mask_name(std::string_view name) {
+  std::string out;
+  bool word_start = true;
+  for (std::size_t i = 0; i < name.size();) {
+    const auto c = static_cast<unsigned char>(name[i]);
+    const std::size_t len = std::min(utf8_length(c), name.size() - i);
+    if (c == ' ') {
+      out += ' ';
+      word_start = true;
+    } else if (word_start) {
+      out.append(name.substr(i, len));
+      word_start = false;
+    } else {
+      out += '*';
+    }
+    i += len;
+  }
+  return out;
+}
+
+std::string mask_email(std::string_view email) {
+  const auto at = email.find('@');
+  if (at == std::string_view::npos || at == 0) return mask_id(email);
+  std::string out;
+  out += email.front();
+  out += "***";
+  out.append(email.substr(at));
+  return out;
+}
+
+}  // namespace dingwatch
