@@ -1,0 +1,98 @@
+#include "dingwatch/sinks/file_sinks.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <simdjson.h>
+#include <stdexcept>
+
+namespace dingwatch {
+
+namespace {
+
+std::FILE* open_append(const std::filesystem::path& path) {
+  if (path.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(path.parent_path(), ec);
+  }
+  std::FILE* f = std::fopen(path.c_str(), "ab");
+  if (f == nullptr)
+    throw std::runtime_error(fmt::format("cannot open {} for writing: {}", path.string(),
+                                         std::strerror(errno)));
+  return f;
+}
+
+}  // namespace
+
+std::string base64(std::string_view bytes) {
+  static constexpr char k_alphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    const auto n = (static_cast<unsigned char>(bytes[i]) << 16) |
+                   (static_cast<unsigned char>(bytes[i + 1]) << 8) |
+                   static_cast<unsigned char>(bytes[i + 2]);
+    out += k_alphabet[(n >> 18) & 63];
+    out += k_alphabet[(n >> 12) & 63];
+    out += k_alphabet[(n >> 6) & 63];
+    out += k_alphabet[n & 63];
+  }
+  if (i < bytes.size()) {
+    unsigned n = static_cast<unsigned char>(bytes[i]) << 16;
+    if (i + 1 < bytes.size()) n |= static_cast<unsigned char>(bytes[i + 1]) << 8;
+    out += k_alphabet[(n >> 18) & 63];
+    out += k_alphabet[(n >> 12) & 63];
+    out += i + 1 < bytes.size() ? k_alphabet[(n >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+jsonl_alert_sink::jsonl_alert_sink(const std::filesystem::path& path, bool sync)
+    : file_(open_append(path)), sync_(sync) {}
+
+jsonl_alert_sink::~jsonl_alert_sink() { std::fclose(file_); }
+
+bool jsonl_alert_sink::write(std::span<const alert> alerts) {
+  for (const alert& a : alerts) {
+    const std::string line = to_json(a);
+    if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() ||
+        std::fputc('\n', file_) == EOF)
+      return false;
+  }
+  if (std::fflush(file_) != 0) return false;
+  return !sync_ || ::fsync(fileno(file_)) == 0;
+}
+
+jsonl_dead_letter_sink::jsonl_dead_letter_sink(const std::filesystem::path& path)
+    : file_(open_append(path)) {}
+
+jsonl_dead_letter_sink::~jsonl_dead_letter_sink() { std::fclose(file_); }
+
+void jsonl_dead_letter_sink::write(const dead_letter& d) {
+  const raw_record& r = *d.record;
+  nlohmann::json j = {{"reason", to_string(d.reason)},
+                      {"topic", r.topic_name},
+                      {"partition", r.ref.partition},
+                      {"offset", r.ref.offset}};
+  if (simdjson::validate_utf8(r.bytes.data(), r.bytes.size()))
+    j["record"] = r.bytes;
+  else
+    j["record_base64"] = base64(r.bytes);
+  line_ = j.dump();
+  line_ += '\n';
+  ok_ &= std::fwrite(line_.data(), 1, line_.size(), file_) == line_.size();
+}
+
+bool jsonl_dead_letter_sink::flush() {
+  const bool ok = ok_ && std::fflush(file_) == 0;
+  ok_ = true;
+  return ok;
+}
+
+}  // namespace dingwatch

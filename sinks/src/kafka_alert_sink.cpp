@@ -1,0 +1,28 @@
+#include <spdlog/spdlog.h>
+
+#include "dingwatch/sinks/kafka_sinks.hpp"
+
+namespace dingwatch {
+
+namespace {
+constexpr std::chrono::milliseconds k_ack_timeout{10'000};
+}
+
+kafka_alert_sink::kafka_alert_sink(kafka_options options, std::string topic)
+    : producer_(std::move(options), /*idempotent=*/true), topic_(std::move(topic)) {}
+
+bool kafka_alert_sink::write(std::span<const alert> alerts) {
+  bool ok = true;
+  for (const alert& a : alerts) {
+    if (!producer_.produce(topic_, a.id, to_json(a))) {
+      ok = false;
+      break;
+    }
+  }
+  // Flush even after a failure so the next attempt starts from a clean state.
+  if (!producer_.flush(k_ack_timeout)) ok = false;
+  if (!ok) spdlog::warn("kafka alert sink: {} alert(s) not acknowledged by {}", alerts.size(), topic_);
+  return ok;
+}
+
+}  // namespace dingwatch
