@@ -1,0 +1,78 @@
+#include "dingwatch/detectors/cidr.hpp"
+
+#include <arpa/inet.h>
+
+#include <charconv>
+#include <cstring>
+
+namespace dingwatch {
+
+std::optional<ip_address> ip_address::parse(std::string_view text) noexcept {
+  if (text.empty() || text.size() >= INET6_ADDRSTRLEN) return std::nullopt;
+  char buf[INET6_ADDRSTRLEN];
+  std::memcpy(buf, text.data(), text.size());
+  buf[text.size()] = '\0';
+  ip_address ip;
+  if (text.find(':') == std::string_view::npos) {
+    in_addr v4;
+    if (inet_pton(AF_INET, buf, &v4) != 1) return std::nullopt;
+    ip.bytes[10] = 0xff;
+    ip.bytes[11] = 0xff;
+    std::memcpy(ip.bytes.data() + 12, &v4, 4);
+    return ip;
+  }
+  in6_addr v6;
+  if (inet_pton(AF_INET6, buf, &v6) != 1) return std::nullopt;
+  std::memcpy(ip.bytes.data(), &v6, 16);
+  return ip;
+}
+
+bool ip_address::is_v4() const noexcept {
+  static constexpr std::array<std::uint8_t, 12> k_mapped = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  return std::memcmp(bytes.data(), k_mapped.data(), 12) == 0;
+}
+
+std::optional<cidr> cidr::parse(std::string_view text) noexcept {
+  const auto slash = text.find('/');
+  auto ip = ip_address::parse(text.substr(0, slash));
+  if (!ip) return std::nullopt;
+  const int max_bits = ip->is_v4() ? 32 : 128;
+  int bits = max_bits;
+  if (slash != std::string_view::npos) {
+    const auto len = text.substr(slash + 1);
+    const auto [end, ec] = std::from_chars(len.data(), len.data() + len.size(), bits);
+    if (ec != std::errc{} || end != len.data() + len.size() || bits < 0 || bits > max_bits)
+      return std::nullopt;
+  }
+  cidr c;
+  c.prefix_bits = ip->is_v4() ? bits + 96 : bits;
+  c.network = *ip;
+  // Clear host bits so `contains` can compare whole bytes.
+  for (int i = 0; i < 16; ++i) {
+    const int keep = std::max(0, std::min(8, c.prefix_bits - i * 8));
+    c.network.bytes[i] &= static_cast<std::uint8_t>(keep == 0 ? 0 : 0xff << (8 - keep));
+  }
+  return c;
+}
+
+bool cidr::contains(const ip_address& ip) const noexcept {
+  const int full = prefix_bits / 8;
+  if (std::memcmp(ip.bytes.data(), network.bytes.data(), full) != 0) return false;
+  const int rest = prefix_bits % 8;
+  if (rest == 0) return true;
+  const auto mask = static_cast<std::uint8_t>(0xff << (8 - rest));
+  return (ip.bytes[full] & mask) == network.bytes[full];
+}
+
+bool cidr_set::contains(const ip_address& ip) const noexcept {
+  for (const auto& c : prefixes_)
+    if (c.contains(ip)) return true;
+  return false;
+}
+
+bool cidr_set::contains(std::string_view text) const noexcept {
+  const auto ip = ip_address::parse(text);
+  return ip && contains(*ip);
+}
+
+}  // namespace dingwatch
