@@ -1,0 +1,57 @@
+#pragma once
+/// The embedded broker: librdkafka's mock cluster served on 127.0.0.1.
+///
+/// Any Kafka client (kcat, librdkafka, Java) can list topics, produce, consume and use
+/// consumer groups with commits against it. It is what `dingwatch demo`, `dingwatch
+/// broker`, the tests and the benchmarks run on.
+///
+/// Limits of librdkafka 2.0.2's mock cluster (see docs and DESIGN.md):
+/// - no persistence; each partition keeps only ~5 MiB / 100,000 messages and silently
+///   drops the oldest beyond that, so readers must keep up;
+/// - a consumer group's first join waits 3 s (group.initial.rebalance.delay.ms is fixed);
+///   after a member leaves, the next join waits up to the leaving member's
+///   `session.timeout.ms` − 1 s (tests lower `session.timeout.ms`);
+/// - offset commits are refused with REBALANCE_IN_PROGRESS while the group is joining
+///   (a real broker accepts them), so an eager-protocol revoke triggered by another
+///   member joining cannot commit; cooperative-sticky revokes after the join completes
+///   and commits fine.
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include <string>
+#include <vector>
+
+#include "dingwatch/ingest/kafka_config.hpp"
+
+namespace dingwatch {
+
+/// Shape of the embedded cluster.
+struct mock_broker_options {
+  int brokers = 1;     ///< broker count (each listens on its own port)
+  int partitions = 4;  ///< partitions per topic
+  std::vector<std::string> topics = default_topics();  ///< created up front, replication 1
+};
+
+/// librdkafka's mock cluster as a real Kafka endpoint on 127.0.0.1. Lives until destroyed.
+class mock_broker {
+ public:
+  /// Starts the cluster and creates the topics. Throws std::runtime_error on failure.
+  explicit mock_broker(mock_broker_options options = {});
+  ~mock_broker();
+  mock_broker(const mock_broker&) = delete;
+  mock_broker& operator=(const mock_broker&) = delete;
+
+  /// The bootstrap list, "127.0.0.1:PORT[,127.0.0.1:PORT…]".
+  [[nodiscard]] const std::string& bootstrap() const noexcept { return bootstrap_; }
+
+  /// The underlying cluster, for fault injection in tests (rd_kafka_mock_*).
+  [[nodiscard]] rd_kafka_mock_cluster_t* cluster() noexcept { return cluster_; }
+
+ private:
+  rd_kafka_t* handle_ = nullptr;  ///< owns the cluster's threads; destroyed after it
+  rd_kafka_mock_cluster_t* cluster_ = nullptr;
+  std::string bootstrap_;
+};
+
+}  // namespace dingwatch
