@@ -1,1 +1,181 @@
-int main() { return 0; }
+// dingwatch: PDPA (Macau Law 8/2005) monitoring of DingTalk event, audit and flow streams.
+// This file only defines the command line and hands over to one command.
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <exception>
+
+#include "assembly.hpp"
+#include "commands.hpp"
+#include "config.hpp"
+
+using namespace dingwatch;
+
+namespace {
+
+/// Flags shared by `run`, `demo` and `replay` that override the config file.
+struct overrides {
+  std::string config_file;
+  std::string brokers, group, metrics, alerts, dlq, log_level;
+  std::size_t threads = 0;
+  bool no_metrics = false;
+
+  void add_to(CLI::App* cmd, bool kafka, bool metrics_flag) {
+    cmd->add_option("-c,--config", config_file, "YAML configuration file (see config/dingwatch.example.yaml)")
+        ->check(CLI::ExistingFile);
+    if (kafka) {
+      cmd->add_option("--brokers", brokers, "Kafka bootstrap servers, HOST:PORT[,HOST:PORT…]");
+      cmd->add_option("--group", group, "Kafka consumer group (default: dingwatch)");
+    }
+    cmd->add_option("--threads", threads, "detection shards (default: one per core)");
+    if (metrics_flag) {
+      cmd->add_option("--metrics", metrics, "serve Prometheus metrics on ADDR:PORT (default: 127.0.0.1:9464)");
+      cmd->add_flag("--no-metrics", no_metrics, "do not serve metrics");
+    }
+    cmd->add_option("--alerts", alerts, "also append alerts as JSON lines to FILE");
+    cmd->add_option("--log-level", log_level, "trace, debug, info, warn or error (default: info)");
+  }
+
+  config apply() const {
+    config c = config_file.empty() ? config{} : load_config(config_file);
+    if (!brokers.empty()) c.kafka.brokers = brokers;
+    if (!group.empty()) c.kafka.group = group;
+    if (threads > 0) c.pipeline.threads = threads;
+    if (!metrics.empty()) c.metrics_listen = metrics;
+    if (no_metrics) c.metrics_listen.clear();
+    if (!alerts.empty()) c.alerts_file = alerts;
+    if (!dlq.empty()) c.dlq_file = dlq;
+    if (!log_level.empty()) c.log_level = log_level;
+    return c;
+  }
+};
+
+void add_traffic_options(CLI::App* cmd, traffic_args& t) {
+  cmd->add_option("--seed", t.seed, "random seed: same seed, same traffic and labels")->capture_default_str();
+  cmd->add_option("--users", t.users, "company size")->capture_default_str()->check(CLI::Range(1, 10'000'000));
+  cmd->add_option("--incident-rate", t.incident_rate, "probability that a user-day carries an injected incident")
+      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--bad-rate", t.bad_rate, "fraction of records replaced by hostile ones (tests the DLQ)")
+      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--labels", t.labels, "write the injected incidents' ground truth (JSONL) to FILE");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  shutdown_signal shutdown;  // before any thread starts
+
+  CLI::App app{"dingwatch — real-time PDPA (Macau Law 8/2005) monitoring of DingTalk streams.\n"
+               "Reads DingTalk event, audit and egress-flow records from Kafka, detects excessive\n"
+               "collection, anomalous access and cross-border routing, and emits alerts and metrics."};
+  app.set_version_flag("--version", std::string("dingwatch ") + DINGWATCH_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();
+
+  // demo
+  demo_args demo;
+  demo.traffic.rate = 2000;
+  demo.traffic.duration = 30;
+  demo.traffic.bad_rate = 0.0005;
+  overrides demo_o;
+  auto* demo_cmd = app.add_subcommand("demo", "embedded Kafka + generator + pipeline + metrics: the whole thing, locally");
+  demo_o.add_to(demo_cmd, false, true);
+  add_traffic_options(demo_cmd, demo.traffic);
+  demo_cmd->add_option("--rate", demo.traffic.rate, "records per second")->capture_default_str();
+  demo_cmd->add_option("--duration", demo.traffic.duration, "seconds of traffic (0 = until Ctrl-C)")->capture_default_str();
+  demo_cmd->add_option("--partitions", demo.partitions, "partitions per topic on the embedded broker")->capture_default_str();
+
+  // run
+  run_args run;
+  overrides run_o;
+  double until_idle = 0;
+  auto* run_cmd = app.add_subcommand("run", "consume DingTalk topics from a Kafka cluster (production)");
+  run_o.add_to(run_cmd, true, true);
+  run_cmd->add_option("--until-idle", until_idle, "commit and exit once no record arrived for SECONDS");
+
+  // broker
+  broker_args broker;
+  std::string topics;
+  auto* broker_cmd = app.add_subcommand("broker", "start an embedded Kafka broker (librdkafka mock cluster) and print its address");
+  broker_cmd->add_option("--partitions", broker.partitions, "partitions per topic")->capture_default_str();
+  broker_cmd->add_option("--topics", topics, "comma-separated topics to create (default: the dingtalk.* and dingwatch.* topics)");
+
+  // gen
+  gen_args gen;
+  auto* gen_cmd = app.add_subcommand("gen", "generate realistic DingTalk traffic with labelled incidents");
+  add_traffic_options(gen_cmd, gen.traffic);
+  gen_cmd->add_option("--events", gen.traffic.events, "number of records");
+  gen_cmd->add_option("--rate", gen.traffic.rate, "records per second (default: as fast as possible)");
+  gen_cmd->add_option("--duration", gen.traffic.duration, "seconds (with --rate)");
+  auto* gen_brokers = gen_cmd->add_option("--brokers", gen.brokers, "produce to this Kafka cluster, keyed by corp:user");
+  auto* gen_out = gen_cmd->add_option("--out", gen.out_dir, "write one JSONL file per topic into DIR");
+  gen_brokers->excludes(gen_out);
+
+  // replay
+  replay_args replay;
+  overrides replay_o;
+  std::string replay_topic;
+  auto* replay_cmd = app.add_subcommand("replay", "run decoders and detectors over JSONL files, offline");
+  replay_o.add_to(replay_cmd, false, false);
+  replay_cmd->add_option("files", replay.files, "JSONL files ('-' for stdin)")->required();
+  replay_cmd->add_option("--dlq", replay_o.dlq, "write dead letters to FILE (default: stderr)");
+  replay_cmd->add_option("--topic", replay_topic, "treat every record as from this topic (default: guess from its shape)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  try {
+    if (*demo_cmd) {
+      demo.cfg = demo_o.apply();
+      setup_logging(demo.cfg.log_level);
+      return cmd_demo(demo, shutdown);
+    }
+    if (*run_cmd) {
+      run.cfg = run_o.apply();
+      if (until_idle > 0) run.until_idle = until_idle;
+      setup_logging(run.cfg.log_level);
+      return cmd_run(run, shutdown);
+    }
+    setup_logging("info");
+    if (*broker_cmd) {
+      if (!topics.empty()) {
+        std::string t;
+        for (char c : topics + ",") {
+          if (c == ',') {
+            if (!t.empty()) broker.topics.push_back(t);
+            t.clear();
+          } else {
+            t += c;
+          }
+        }
+      }
+      return cmd_broker(broker, shutdown);
+    }
+    if (*gen_cmd) {
+      if (gen.brokers.empty() && gen.out_dir.empty()) {
+        std::fprintf(stderr, "gen: say where the traffic goes: --brokers HOST:PORT or --out DIR\n");
+        return 2;
+      }
+      if (gen.traffic.events == 0 && !(gen.traffic.rate > 0 && gen.traffic.duration > 0)) {
+        std::fprintf(stderr, "gen: say how much: --events N, or --rate R --duration S\n");
+        return 2;
+      }
+      return cmd_gen(gen, shutdown);
+    }
+    if (*replay_cmd) {
+      replay.cfg = replay_o.apply();
+      if (!replay_topic.empty()) replay.topic = replay_topic;
+      spdlog::set_level(spdlog::level::from_str(replay.cfg.log_level));
+      return cmd_replay(replay, shutdown);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "dingwatch: %s\n", e.what());
+    return 2;
+  }
+  return 0;
+}

@@ -1,0 +1,60 @@
+#include "assembly.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+
+#include "dingwatch/detectors/registry.hpp"
+#include "dingwatch/sinks/console_sink.hpp"
+#include "dingwatch/sinks/file_sinks.hpp"
+
+namespace dingwatch {
+
+detector_factory make_detectors(const config& cfg) {
+  return build_detectors(cfg.detectors ? cfg.detectors : default_detectors_config());
+}
+
+decode_limits make_limits(const config& cfg) {
+  decode_limits l;
+  l.max_record_bytes = cfg.limits.max_record_bytes;
+  l.max_depth = cfg.limits.max_depth;
+  return l;
+}
+
+pipeline_options make_pipeline_options(const config& cfg) {
+  pipeline_options o;
+  o.shards = cfg.pipeline.threads;
+  o.batch_size = cfg.pipeline.batch_size;
+  o.max_batches_in_flight = cfg.pipeline.max_batches_in_flight;
+  return o;
+}
+
+void sink_set::add_configured(const config& cfg) {
+  if (cfg.console) alerts.push_back(std::make_unique<console_sink>());
+  if (!cfg.alerts_file.empty()) alerts.push_back(std::make_unique<jsonl_alert_sink>(cfg.alerts_file));
+}
+
+std::vector<alert_sink*> sink_set::alert_pointers() const {
+  std::vector<alert_sink*> out;
+  for (const auto& s : alerts) out.push_back(s.get());
+  return out;
+}
+
+std::string with_commas(std::uint64_t n) {
+  std::string digits = std::to_string(n);
+  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(i, ",");
+  return digits;
+}
+
+void setup_logging(const std::string& level) {
+  const auto lvl = spdlog::level::from_str(level);
+  if (lvl == spdlog::level::off && level != "off")
+    throw std::runtime_error("log level '" + level + "' is not one of trace, debug, info, warn, error, off");
+  auto logger = spdlog::stderr_color_mt("dingwatch");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(lvl);
+}
+
+}  // namespace dingwatch

@@ -1,0 +1,41 @@
+#pragma once
+/// Wiring shared by the commands that run the pipeline (`run`, `demo`, `replay`).
+
+#include <memory>
+#include <stop_token>
+#include <vector>
+
+#include "config.hpp"
+#include "dingwatch/core/detector.hpp"
+#include "dingwatch/core/pipeline.hpp"
+#include "dingwatch/core/sink.hpp"
+#include "dingwatch/ingest/dingtalk_decoder.hpp"
+
+namespace dingwatch {
+
+/// The detector set named by the configuration, or the built-in default.
+detector_factory make_detectors(const config& cfg);
+
+/// Decoder limits from the configuration.
+decode_limits make_limits(const config& cfg);
+
+/// Pipeline options from the configuration.
+pipeline_options make_pipeline_options(const config& cfg);
+
+/// Owns the alert sinks a command enabled and hands the pipeline plain pointers.
+struct sink_set {
+  std::vector<std::unique_ptr<alert_sink>> alerts;
+  std::unique_ptr<dead_letter_sink> dead_letters;
+
+  /// Adds the file and console sinks the configuration asks for.
+  void add_configured(const config& cfg);
+  [[nodiscard]] std::vector<alert_sink*> alert_pointers() const;
+};
+
+/// Formats 12345678 as "12,345,678".
+std::string with_commas(std::uint64_t n);
+
+/// Configures spdlog (stderr, level name from config/flags). Throws on a bad level.
+void setup_logging(const std::string& level);
+
+}  // namespace dingwatch

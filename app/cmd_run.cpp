@@ -1,0 +1,57 @@
+// `dingwatch run`: the production pipeline against any Kafka cluster.
+
+#include <spdlog/spdlog.h>
+
+#include "assembly.hpp"
+#include "commands.hpp"
+#include "dingwatch/core/metrics.hpp"
+#include "dingwatch/ingest/kafka_source.hpp"
+#include "dingwatch/sinks/kafka_sinks.hpp"
+#include "live.hpp"
+
+namespace dingwatch {
+
+int cmd_run(const run_args& args, shutdown_signal& shutdown) {
+  const config& cfg = args.cfg;
+  if (cfg.kafka.brokers.empty()) {
+    spdlog::error("no Kafka brokers: pass --brokers HOST:PORT or set kafka.brokers in the config "
+                  "file (for a local try-out, `dingwatch demo` embeds a broker)");
+    return 2;
+  }
+  const kafka_options kafka{cfg.kafka.brokers, cfg.kafka.properties};
+  metrics m;
+  if (!cfg.metrics_listen.empty()) {
+    m.expose(cfg.metrics_listen);
+    spdlog::info("metrics on http://{}/metrics", cfg.metrics_listen);
+  }
+
+  kafka_source_options so;
+  so.kafka = kafka;
+  so.group = cfg.kafka.group;
+  so.topics = cfg.kafka.topics;
+  kafka_source source(so, &m);
+  dingtalk_decoder decoder(make_limits(cfg));
+
+  sink_set sinks;
+  sinks.add_configured(cfg);
+  if (!cfg.kafka.alerts_topic.empty())
+    sinks.alerts.push_back(std::make_unique<kafka_alert_sink>(kafka, cfg.kafka.alerts_topic));
+  sinks.dead_letters = std::make_unique<kafka_dlq_sink>(kafka, cfg.kafka.dlq_topic);
+
+  auto options = make_pipeline_options(cfg);
+  if (args.until_idle)
+    options.idle_exit = std::chrono::milliseconds(static_cast<std::int64_t>(*args.until_idle * 1000));
+  pipeline p(options, source, decoder, make_detectors(cfg), sinks.alert_pointers(),
+             sinks.dead_letters.get(), &m);
+  spdlog::info("consuming {} from {} as group '{}' with {} shard(s)",
+               fmt::join(cfg.kafka.topics, ", "), cfg.kafka.brokers, cfg.kafka.group, p.shard_count());
+
+  live_options lo;
+  lo.status_every = std::chrono::seconds(10);
+  lo.status_to_terminal = false;
+  const run_summary s = run_live(p, source, shutdown.token(), lo);
+  print_summary(s, stderr);
+  return 0;
+}
+
+}  // namespace dingwatch

@@ -1,0 +1,60 @@
+#pragma once
+/// The subcommands of the `dingwatch` binary. Each returns the process exit code.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config.hpp"
+#include "shutdown.hpp"
+
+namespace dingwatch {
+
+/// Options shared by every command that generates traffic (`gen`, `demo`).
+struct traffic_args {
+  std::uint64_t seed = 1;
+  int users = 200;
+  double incident_rate = 0.02;
+  double bad_rate = 0;       ///< fraction of records replaced by hostile ones (DLQ path)
+  std::uint64_t events = 0;  ///< 0: rate × duration
+  double rate = 0;           ///< records per second; 0 = as fast as possible
+  double duration = 0;       ///< seconds; 0 with events = 0 means until stopped
+  std::string labels;        ///< ground-truth file for injected incidents
+};
+
+struct broker_args {
+  int partitions = 4;
+  std::vector<std::string> topics;
+};
+
+struct gen_args {
+  traffic_args traffic;
+  std::string brokers;
+  std::string out_dir;
+};
+
+struct run_args {
+  config cfg;
+  std::optional<double> until_idle;  ///< seconds without records before exiting
+};
+
+struct demo_args {
+  config cfg;
+  traffic_args traffic;
+  int partitions = 4;
+};
+
+struct replay_args {
+  config cfg;
+  std::vector<std::string> files;
+  std::optional<std::string> topic;
+};
+
+int cmd_broker(const broker_args& args, shutdown_signal& shutdown);
+int cmd_gen(const gen_args& args, shutdown_signal& shutdown);
+int cmd_run(const run_args& args, shutdown_signal& shutdown);
+int cmd_demo(const demo_args& args, shutdown_signal& shutdown);
+int cmd_replay(const replay_args& args, shutdown_signal& shutdown);
+
+}  // namespace dingwatch

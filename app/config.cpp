@@ -1,0 +1,117 @@
+#include "config.hpp"
+
+#include <fmt/format.h>
+
+#include <set>
+#include <stdexcept>
+
+namespace dingwatch {
+
+namespace {
+
+/// Collects problems with their location instead of stopping at the first.
+class problems {
+ public:
+  explicit problems(std::string file) : file_(std::move(file)) {}
+
+  void add(const YAML::Node& at, const std::string& what) {
+    list_.push_back(fmt::format("{}:{}:{}: {}", file_, at.Mark().line + 1, at.Mark().column + 1, what));
+  }
+
+  template <class T>
+  void read(const YAML::Node& parent, const char* key, T& out, const char* hint) {
+    const YAML::Node n = parent[key];
+    if (!n) return;
+    try {
+      out = n.as<T>();
+    } catch (const YAML::Exception&) {
+      add(n, fmt::format("'{}' has the wrong type: {}", key, hint));
+    }
+  }
+
+  void only(const YAML::Node& map, const std::set<std::string>& known, const std::string& where) {
+    if (!map.IsMap()) return;
+    for (const auto& kv : map) {
+      const auto key = kv.first.as<std::string>();
+      if (!known.contains(key))
+        add(kv.first, fmt::format("unknown key '{}' in {}; expected one of: {}", key, where,
+                                  fmt::join(known, ", ")));
+    }
+  }
+
+  void throw_if_any() const {
+    if (list_.empty()) return;
+    throw std::runtime_error(fmt::format("{} problem(s) in the configuration:\n  {}", list_.size(),
+                                         fmt::join(list_, "\n  ")));
+  }
+
+ private:
+  std::string file_;
+  std::vector<std::string> list_;
+};
+
+}  // namespace
+
+config load_config(const std::filesystem::path& path) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path.string());
+  } catch (const YAML::BadFile&) {
+    throw std::runtime_error(fmt::format("{}: cannot read the configuration file", path.string()));
+  } catch (const YAML::ParserException& e) {
+    throw std::runtime_error(fmt::format("{}:{}:{}: {}", path.string(), e.mark.line + 1,
+                                         e.mark.column + 1, e.msg));
+  }
+  config c;
+  problems p(path.string());
+  if (root.IsNull()) return c;
+  if (!root.IsMap()) {
+    p.add(root, "expected a mapping of sections (kafka, pipeline, limits, metrics, outputs, detectors, log)");
+    p.throw_if_any();
+  }
+  p.only(root, {"kafka", "pipeline", "limits", "metrics", "outputs", "detectors", "log"}, "the top level");
+
+  if (const auto k = root["kafka"]) {
+    p.only(k, {"brokers", "group", "topics", "alerts_topic", "dlq_topic", "properties"}, "kafka");
+    p.read(k, "brokers", c.kafka.brokers, "a string like host:9092,host2:9092");
+    p.read(k, "group", c.kafka.group, "a consumer group name");
+    p.read(k, "topics", c.kafka.topics, "a list of topic names");
+    p.read(k, "alerts_topic", c.kafka.alerts_topic, "a topic name, or \"\" to disable");
+    p.read(k, "dlq_topic", c.kafka.dlq_topic, "a topic name");
+    p.read(k, "properties", c.kafka.properties, "a map of librdkafka properties");
+  }
+  if (const auto s = root["pipeline"]) {
+    p.only(s, {"threads", "batch_size", "max_batches_in_flight"}, "pipeline");
+    p.read(s, "threads", c.pipeline.threads, "a whole number (0 = one per core)");
+    p.read(s, "batch_size", c.pipeline.batch_size, "a whole number");
+    p.read(s, "max_batches_in_flight", c.pipeline.max_batches_in_flight, "a whole number");
+    if (c.pipeline.batch_size == 0) p.add(s["batch_size"], "batch_size must be at least 1");
+  }
+  if (const auto l = root["limits"]) {
+    p.only(l, {"max_record_bytes", "max_depth"}, "limits");
+    p.read(l, "max_record_bytes", c.limits.max_record_bytes, "a whole number of bytes");
+    p.read(l, "max_depth", c.limits.max_depth, "a whole number");
+  }
+  if (const auto m = root["metrics"]) {
+    p.only(m, {"listen"}, "metrics");
+    p.read(m, "listen", c.metrics_listen, "ADDRESS:PORT, or \"\" to disable");
+  }
+  if (const auto o = root["outputs"]) {
+    p.only(o, {"alerts_file", "dlq_file", "console"}, "outputs");
+    p.read(o, "alerts_file", c.alerts_file, "a file path");
+    p.read(o, "dlq_file", c.dlq_file, "a file path");
+    p.read(o, "console", c.console, "true or false");
+  }
+  if (const auto lg = root["log"]) {
+    p.only(lg, {"level"}, "log");
+    p.read(lg, "level", c.log_level, "trace|debug|info|warn|error");
+  }
+  if (const auto d = root["detectors"]) {
+    if (!d.IsSequence()) p.add(d, "'detectors' must be a list of {kind: …} entries");
+    c.detectors = d;
+  }
+  p.throw_if_any();
+  return c;
+}
+
+}  // namespace dingwatch

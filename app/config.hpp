@@ -1,0 +1,47 @@
+#pragma once
+/// The configuration file (YAML) and its defaults; see config/dingwatch.example.yaml.
+///
+/// Precedence: built-in defaults < config file < command-line flags. Loading checks
+/// every key and collects every problem (file:line, key, hint) before refusing to start.
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dingwatch {
+
+struct config {
+  struct kafka_section {
+    std::string brokers;  ///< empty: `run` refuses to start, `demo` embeds a broker
+    std::string group = "dingwatch";
+    std::vector<std::string> topics = {"dingtalk.events", "dingtalk.audit", "dingtalk.flows"};
+    std::string alerts_topic = "dingwatch.alerts";  ///< empty disables the Kafka alert sink
+    std::string dlq_topic = "dingwatch.dlq";
+    std::map<std::string, std::string> properties;  ///< passed to librdkafka (TLS, SASL …)
+  } kafka;
+  struct pipeline_section {
+    std::size_t threads = 0;  ///< shards; 0 = one per core
+    std::size_t batch_size = 2048;
+    std::size_t max_batches_in_flight = 8;
+  } pipeline;
+  struct limits_section {
+    std::size_t max_record_bytes = 1u << 20;
+    std::size_t max_depth = 32;
+  } limits;
+  std::string metrics_listen = "127.0.0.1:9464";  ///< empty disables the endpoint
+  std::string alerts_file;                         ///< JSONL alert log; empty = off
+  std::string dlq_file;                            ///< offline dead letters; empty = off
+  bool console = false;                            ///< print alerts on stdout
+  std::string log_level = "info";
+  YAML::Node detectors;  ///< the `detectors:` list; null = built-in defaults
+};
+
+/// Loads and validates `path`. Throws std::runtime_error listing every problem found.
+config load_config(const std::filesystem::path& path);
+
+}  // namespace dingwatch
