@@ -1,0 +1,231 @@
+// Behaviour of the synthetic DingTalk traffic generator (gen/).
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "dingwatch/gen/generator.hpp"
+
+namespace {
+
+using dingwatch::gen::generator;
+using dingwatch::gen::options;
+using dingwatch::gen::record;
+using json = nlohmann::json;
+
+// Monday 2026-11-23 00:00 Asia/Macau.
+constexpr std::int64_t k_monday = 1795363200000;  // 2026-11-22T16:00Z
+constexpr std::int64_t k_day = 86400000;
+
+options fixed(std::uint64_t seed, double rate, int users = 200) {
+  options o;
+  o.seed = seed;
+  o.users = users;
+  o.incident_rate = rate;
+  o.start_ms = k_monday;
+  return o;
+}
+
+std::vector<record> take(generator& g, std::size_t n) {
+  std::vector<record> out(n);
+  for (auto& r : out) g.next(r);
+  return out;
+}
+
+/// Every user id a record is attributed to (acting user, subject, check-in users).
+void collect_users(const json& j, std::set<std::string>& out) {
+  static const std::set<std::string> keys{"userId", "userid", "emp_id", "staffId", "Operator",
+                                          "operator", "UserId"};
+  if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      if (keys.count(it.key())) {
+        if (it->is_string()) out.insert(it->get<std::string>());
+        if (it->is_array())
+          for (const auto& e : *it)
+            if (e.is_string()) out.insert(e.get<std::string>());
+      }
+      if (it.key() == "data" && it->is_string())
+        collect_users(json::parse(it->get<std::string>()), out);
+      else if (it->is_object() || it->is_array())
+        collect_users(*it, out);
+    }
+  } else if (j.is_array()) {
+    for (const auto& e : j) collect_users(e, out);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("same seed gives a byte-identical stream and labels", "[gen]") {
+  generator a(fixed(7, 0.05)), b(fixed(7, 0.05));
+  record ra, rb;
+  for (int i = 0; i < 20000; ++i) {
+    a.next(ra);
+    b.next(rb);
+    REQUIRE(ra.topic == rb.topic);
+    REQUIRE(ra.key == rb.key);
+    REQUIRE(ra.value == rb.value);
+    REQUIRE(ra.ts_ms == rb.ts_ms);
+  }
+  REQUIRE(a.incidents().size() == b.incidents().size());
+  for (std::size_t i = 0; i < a.incidents().size(); ++i)
+    CHECK(to_json(a.incidents()[i]) == to_json(b.incidents()[i]));
+}
+
+TEST_CASE("a different seed gives a different stream", "[gen]") {
+  generator a(fixed(7, 0.05)), b(fixed(8, 0.05));
+  const auto xa = take(a, 2000), xb = take(b, 2000);
+  std::size_t same = 0;
+  for (std::size_t i = 0; i < xa.size(); ++i) same += xa[i].value == xb[i].value;
+  CHECK(same < 100);
+}
+
+TEST_CASE("every record is valid JSON and every documented shape appears in the first 20k records",
+          "[gen]") {
+  generator g(fixed(1, 0.02));
+  std::map<std::string, int> seen;
+  std::map<std::string, int> topics;
+  record r;
+  for (int i = 0; i < 20000; ++i) {
+    g.next(r);
+    json j;
+    REQUIRE_NOTHROW(j = json::parse(r.value));
+    REQUIRE(j.is_object());
+    ++topics[r.topic];
+    if (j.contains("dataList")) ++seen["dataList"];
+    if (j.contains("specVersion")) {
+      REQUIRE(j["headers"].contains("eventType"));
+      if (j["data"].is_string()) {
+        ++seen["stream data string"];
+        REQUIRE(json::parse(j["data"].get<std::string>()).is_object());
+      }
+      if (j["data"].is_object()) ++seen["stream data object"];
+    }
+    if (j.contains("gmtCreate")) ++seen["gmtCreate"];
+    if (j.contains("gmt_create")) ++seen["gmt_create"];
+    if (j.contains("user_check_time")) ++seen["user_check_time"];
+    if (j.contains("dstHost")) ++seen["dstHost"];
+    if (j.contains("TimeStamp") && j["TimeStamp"].is_string()) ++seen["TimeStamp string"];
+    if (j.contains("TimeStamp") && j["TimeStamp"].is_number()) ++seen["TimeStamp number"];
+    if (j.contains("CorpId")) ++seen["CorpId"];
+    if (j.contains("corpId") && j.contains("EventType")) ++seen["corpId flat"];
+    if (j.contains("processInstanceId")) ++seen["bpms"];
+    if (j.contains("resourceSize")) ++seen["resourceSize"];
+    if (j.contains("receiverTypeView") && j["receiverTypeView"] == "群") ++seen["share to group"];
+    if (j.contains("EventType")) ++seen[j["EventType"].get<std::string>()];
+    if (j.contains("headers")) ++seen[j["headers"]["eventType"].get<std::string>()];
+    if (j.contains("app")) ++seen[j["app"].get<std::string>()];
+  }
+  for (const char* k : {"dataList", "stream data string", "stream data object", "gmtCreate", "gmt_create",
+                        "user_check_time", "dstHost", "TimeStamp string", "TimeStamp number", "CorpId",
+                        "corpId flat", "bpms", "resourceSize", "share to group", "chat_add_member",
+                        "chat_update_title", "chat_remove_member", "bpms_instance_change",
+                        "attendance_check_record", "user_modify_org", "file_upload", "robot_webhook",
+                        "event_push", "smart_hr_sync"}) {
+    INFO(k);
+    CHECK(seen[k] > 0);
+  }
+  // Roughly audit 45 %, events 40 %, flows 15 %.
+  CHECK(topics["dingtalk.audit"] > 20000 * 0.35);
+  CHECK(topics["dingtalk.events"] > 20000 * 0.28);
+  CHECK(topics["dingtalk.flows"] > 20000 * 0.08);
+}
+
+TEST_CASE("records come in non-decreasing simulated time keyed corp:user", "[gen]") {
+  generator g(fixed(3, 0.05));
+  record r;
+  std::int64_t last = 0;
+  for (int i = 0; i < 30000; ++i) {
+    g.next(r);
+    REQUIRE(r.ts_ms >= last);
+    REQUIRE(r.ts_ms >= k_monday);
+    last = r.ts_ms;
+    REQUIRE(g.now_ms() == r.ts_ms);
+    REQUIRE(r.key.rfind("ding5f2a9c1e7b3d:", 0) == 0);
+    REQUIRE(r.key.size() > 17);
+    const auto user = r.key.substr(17);
+    std::set<std::string> users;
+    collect_users(json::parse(r.value), users);
+    INFO(r.value);
+    REQUIRE(users.count(user) == 1);
+  }
+}
+
+TEST_CASE("incident rate 0 produces no incidents", "[gen]") {
+  generator g(fixed(5, 0.0));
+  record r;
+  for (int i = 0; i < 60000; ++i) g.next(r);
+  CHECK(g.incidents().empty());
+}
+
+TEST_CASE("a 5 % incident rate over 200 users and 7 days labels about 70 incidents, each backed by records",
+          "[gen]") {
+  generator g(fixed(11, 0.05));
+  struct seen_rec {
+    std::int64_t ts;
+    std::set<std::string> users;
+  };
+  std::vector<seen_rec> recs;
+  record r;
+  const std::int64_t end = k_monday + 7 * k_day;
+  do {
+    g.next(r);
+    seen_rec s{r.ts_ms, {}};
+    collect_users(json::parse(r.value), s.users);
+    recs.push_back(std::move(s));
+  } while (r.ts_ms < end);
+
+  std::vector<dingwatch::gen::incident> incs;
+  for (const auto& i : g.incidents())
+    if (i.start_ms < end) incs.push_back(i);
+  CHECK(incs.size() >= 45);
+  CHECK(incs.size() <= 100);
+  std::set<std::string> families, ids;
+  for (const auto& inc : incs) {
+    INFO(to_json(inc));
+    families.insert(inc.family);
+    REQUIRE(ids.insert(inc.id).second);
+    REQUIRE(inc.start_ms <= inc.end_ms);
+    const auto lo = std::lower_bound(recs.begin(), recs.end(), inc.start_ms,
+                                     [](const seen_rec& s, std::int64_t t) { return s.ts < t; });
+    bool found = false;
+    for (auto it = lo; it != recs.end() && it->ts <= inc.end_ms; ++it)
+      if (it->users.count(inc.user_id)) found = true;
+    CHECK(found);
+  }
+  CHECK(families == std::set<std::string>{"excessive_collection", "anomalous_access", "cross_border"});
+  REQUIRE_FALSE(incs.empty());
+  const auto j = json::parse(to_json(incs.front()));
+  CHECK(j.size() == 6);
+  for (const char* k : {"id", "family", "kind", "user_id", "start_ms", "end_ms"}) CHECK(j.contains(k));
+  CHECK(j["id"].get<std::string>().rfind("inc-00000", 0) == 0);
+}
+
+TEST_CASE("identity-number check characters follow the published algorithms", "[gen]") {
+  CHECK(dingwatch::gen::hkid_check("A123456") == '3');
+  CHECK(dingwatch::gen::prc_id_check("11010519491231002") == 'X');
+}
+
+TEST_CASE("traffic mix and incident kinds (informational)", "[.stats]") {
+  generator g(fixed(1, 0.05));
+  std::map<std::string, int> topics, kinds;
+  record r;
+  std::size_t bytes = 0, n = 0;
+  const std::int64_t end = k_monday + 7 * k_day;
+  do {
+    g.next(r);
+    ++topics[r.topic];
+    bytes += r.value.size();
+    ++n;
+  } while (r.ts_ms < end);
+  for (const auto& i : g.incidents()) ++kinds[i.family + "/" + i.kind];
+  std::printf("records %zu avg bytes %zu\n", n, bytes / n);
+  for (auto& [k, v] : topics) std::printf("%s %d (%.1f%%)\n", k.c_str(), v, 100.0 * v / n);
+  for (auto& [k, v] : kinds) std::printf("%s %d\n", k.c_str(), v);
+}
