@@ -1,0 +1,307 @@
+#include "decode_support.hpp"
+
+#include <simdjson.h>
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
+namespace dingwatch::detail {
+
+namespace {
+
+constexpr std::int64_t k_min_ms = 946684800000LL;   // 2000-01-01T00:00:00Z
+constexpr std::int64_t k_max_ms = 4102444800000LL;  // 2100-01-01T00:00:00Z
+constexpr std::int64_t k_min_s = k_min_ms / 1000;
+constexpr std::int64_t k_max_s = k_max_ms / 1000;
+
+constexpr bool is_ws(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// Days since 1970-01-01 for a proleptic Gregorian date (H. Hinnant's algorithm).
+constexpr std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+constexpr bool is_leap(std::int64_t y) noexcept { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+constexpr unsigned days_in_month(std::int64_t y, unsigned m) noexcept {
+  constexpr std::array<unsigned, 12> d = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && is_leap(y) ? 29 : d[m - 1];
+}
+
+// Parses exactly `n` ASCII digits at `p`.
+bool digits(const char* p, int n, unsigned& out) noexcept {
+  unsigned v = 0;
+  for (int i = 0; i < n; ++i) {
+    const unsigned d = static_cast<unsigned char>(p[i]) - '0';
+    if (d > 9) return false;
+    v = v * 10 + d;
+  }
+  out = v;
+  return true;
+}
+
+bool contains(std::string_view hay, std::string_view needle) noexcept {
+  return hay.find(needle) != std::string_view::npos;
+}
+
+bool contains_icase_ascii(std::string_view hay, std::string_view lower_needle) noexcept {
+  if (lower_needle.size() > hay.size()) return false;
+  for (std::size_t i = 0; i + lower_needle.size() <= hay.size(); ++i) {
+    std::size_t j = 0;
+    for (; j < lower_needle.size(); ++j) {
+      char c = hay[i + j];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      if (c != lower_needle[j]) break;
+    }
+    if (j == lower_needle.size()) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool is_blank(std::string_view s) noexcept {
+  for (char c : s)
+    if (!is_ws(c)) return false;
+  return true;
+}
+
+bool exceeds_depth(std::string_view s, std::size_t max_depth) noexcept {
+  // Fast path: the byte count of openers bounds the depth. Branch-free so it vectorises.
+  std::size_t openers = 0;
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  for (std::size_t i = 0; i < s.size(); ++i) openers += (p[i] | 0x20) == '{';  // '[' | 0x20 == '{'
+  if (openers <= max_depth) return false;
+
+  std::size_t depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        in_string = true;
+        break;
+      case '{':
+      case '[':
+        if (++depth > max_depth) return true;
+        break;
+      case '}':
+      case ']':
+        if (depth) --depth;
+        break;
+      default:
+        break;
+    }
+  }
+  return false;
+}
+
+reject_reason classify_syntax_error(std::string_view s) noexcept {
+  std::int64_t depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (in_string) {
+      if (c == '\\') {
+        if (++i == s.size()) return reject_reason::truncated;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      if (--depth < 0) return reject_reason::malformed_json;
+    }
+  }
+  if (in_string || depth > 0) return reject_reason::truncated;
+  return reject_reason::malformed_json;
+}
+
+std::optional<reject_reason> check_utf8(std::string_view s) noexcept {
+  if (simdjson::validate_utf8(s.data(), s.size())) return std::nullopt;
+  // Is the only problem an incomplete sequence at the end (a cut record)?
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const std::size_t n = s.size();
+  for (std::size_t back = 1; back <= 3 && back <= n; ++back) {
+    const unsigned char c = p[n - back];
+    if ((c & 0xC0) == 0x80) continue;  // continuation byte: keep looking for the lead
+    std::size_t need = 0;
+    if ((c & 0xE0) == 0xC0) need = 2;
+    else if ((c & 0xF0) == 0xE0) need = 3;
+    else if ((c & 0xF8) == 0xF0) need = 4;
+    if (need > back && simdjson::validate_utf8(s.data(), n - back)) return reject_reason::truncated;
+    break;
+  }
+  return reject_reason::invalid_utf8;
+}
+
+conv epoch_ms_from_int(std::int64_t v, std::int64_t& ms) noexcept {
+  if (v == 0) return conv::absent;
+  if (v >= k_min_s && v < k_max_s) {
+    ms = v * 1000;
+    return conv::ok;
+  }
+  if (v >= k_min_ms && v < k_max_ms) {
+    ms = v;
+    return conv::ok;
+  }
+  return conv::bad;
+}
+
+conv epoch_ms_from_double(double v, std::int64_t& ms) noexcept {
+  if (!std::isfinite(v)) return conv::bad;
+  if (v == 0) return conv::absent;
+  if (v >= static_cast<double>(k_min_s) && v < static_cast<double>(k_max_s)) {
+    ms = static_cast<std::int64_t>(std::llround(v * 1000.0));
+    return conv::ok;
+  }
+  if (v >= static_cast<double>(k_min_ms) && v < static_cast<double>(k_max_ms)) {
+    ms = static_cast<std::int64_t>(std::llround(v));
+    return conv::ok;
+  }
+  return conv::bad;
+}
+
+conv int_from_string(std::string_view s, std::int64_t& v) noexcept {
+  if (s.empty()) return conv::absent;
+  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return ec == std::errc{} && ptr == s.data() + s.size() ? conv::ok : conv::bad;
+}
+
+conv double_from_string(std::string_view s, double& v) noexcept {
+  if (s.empty()) return conv::absent;
+  const auto [ptr, ec] =
+      std::from_chars(s.data(), s.data() + s.size(), v, std::chars_format::general);
+  return ec == std::errc{} && ptr == s.data() + s.size() && std::isfinite(v) ? conv::ok
+                                                                            : conv::bad;
+}
+
+conv epoch_ms_from_string(std::string_view s, std::int64_t& ms) noexcept {
+  if (s.empty()) return conv::absent;
+  std::int64_t i = 0;
+  switch (int_from_string(s, i)) {
+    case conv::ok:
+      return epoch_ms_from_int(i, ms);
+    case conv::absent:
+      return conv::absent;
+    case conv::bad:
+      break;
+  }
+  double d = 0;
+  if (double_from_string(s, d) == conv::ok) return epoch_ms_from_double(d, ms);
+  return conv::bad;
+}
+
+conv epoch_ms_from_macau_local(std::string_view s, std::int64_t& ms) noexcept {
+  if (s.size() != 19 && s.size() != 23) return epoch_ms_from_string(s, ms);
+  const char* p = s.data();
+  unsigned y, mo, d, h, mi, se, frac = 0;
+  if (!digits(p, 4, y) || p[4] != '-' || !digits(p + 5, 2, mo) || p[7] != '-' ||
+      !digits(p + 8, 2, d) || (p[10] != ' ' && p[10] != 'T') || !digits(p + 11, 2, h) ||
+      p[13] != ':' || !digits(p + 14, 2, mi) || p[16] != ':' || !digits(p + 17, 2, se))
+    return conv::bad;
+  if (s.size() == 23 && (p[19] != '.' || !digits(p + 20, 3, frac))) return conv::bad;
+  if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 59)
+    return conv::bad;
+  const std::int64_t days = days_from_civil(y, mo, d);
+  const std::int64_t v =
+      ((days * 24 + h) * 60 + mi) * 60'000 + se * 1000LL + frac - 8 * 3'600'000LL;
+  if (v < k_min_ms || v >= k_max_ms) return conv::bad;
+  ms = v;
+  return conv::ok;
+}
+
+audit_action action_from_label(std::string_view l) noexcept {
+  if (l.empty()) return audit_action::none;
+  // Order matters: "登錄失敗" contains "登錄", "修改權限" contains "修改".
+  if (contains(l, "登錄失敗") || contains(l, "登录失败") || contains(l, "登入失敗") ||
+      contains_icase_ascii(l, "login fail") || contains_icase_ascii(l, "login_fail"))
+    return audit_action::login_failed;
+  if (contains(l, "權限") || contains(l, "权限") || contains_icase_ascii(l, "permission"))
+    return audit_action::permission_change;
+  if (contains(l, "導出") || contains(l, "导出") || contains(l, "匯出") ||
+      contains_icase_ascii(l, "export"))
+    return audit_action::export_data;
+  if (contains(l, "下載") || contains(l, "下载") || contains_icase_ascii(l, "download"))
+    return audit_action::download;
+  if (contains(l, "上傳") || contains(l, "上传") || contains_icase_ascii(l, "upload"))
+    return audit_action::upload;
+  if (contains(l, "分享") || contains(l, "共享") || contains(l, "轉發") || contains(l, "转发") ||
+      contains_icase_ascii(l, "share"))
+    return audit_action::share;
+  if (contains(l, "刪除") || contains(l, "删除") || contains_icase_ascii(l, "delete") ||
+      contains_icase_ascii(l, "remove"))
+    return audit_action::remove;
+  if (contains(l, "打印") || contains(l, "列印") || contains_icase_ascii(l, "print"))
+    return audit_action::print;
+  if (contains(l, "編輯") || contains(l, "编辑") || contains(l, "修改") ||
+      contains_icase_ascii(l, "edit") || contains_icase_ascii(l, "modify"))
+    return audit_action::edit;
+  if (contains(l, "查看") || contains(l, "預覽") || contains(l, "预览") || contains(l, "瀏覽") ||
+      contains(l, "浏览") || contains(l, "打開") || contains(l, "打开") ||
+      contains_icase_ascii(l, "view") || contains_icase_ascii(l, "open"))
+    return audit_action::view;
+  if (contains(l, "登錄") || contains(l, "登录") || contains(l, "登入") ||
+      contains_icase_ascii(l, "login") || contains_icase_ascii(l, "log in"))
+    return audit_action::login;
+  return audit_action::other;
+}
+
+audit_action action_from_code(std::int64_t code) noexcept {
+  switch (code) {
+    case 1: return audit_action::view;
+    case 2: return audit_action::edit;
+    case 3: return audit_action::share;
+    case 4: return audit_action::upload;
+    case 5: return audit_action::download;
+    case 6: return audit_action::remove;
+    case 7: return audit_action::export_data;
+    case 8: return audit_action::print;
+    case 9: return audit_action::permission_change;
+    case 10: return audit_action::login;
+    case 11: return audit_action::login_failed;
+    default: return audit_action::other;
+  }
+}
+
+std::string_view platform_from_code(std::int64_t code) noexcept {
+  switch (code) {
+    case 1: return "PC";
+    case 2: return "Android";
+    case 3: return "iOS";
+    case 4: return "Mac";
+    case 5: return "Web";
+    default: return {};
+  }
+}
+
+event_kind kind_from_event_type(std::string_view t) noexcept {
+  if (t.starts_with("chat_")) return event_kind::chat;
+  if (t.starts_with("bpms_")) return event_kind::approval;
+  if (t == "attendance_check_record") return event_kind::attendance;
+  if (t.starts_with("org_") || t.starts_with("label_") ||
+      (t.starts_with("user_") && t.ends_with("_org")))
+    return event_kind::org_change;
+  return event_kind::generic;
+}
+
+}  // namespace dingwatch::detail
