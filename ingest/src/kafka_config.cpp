@@ -104,6 +104,10 @@ void validate_broker_list(std::string_view brokers) {
 
 namespace kafka_detail {
 
+void route_logs_to_spdlog(rd_kafka_conf_t* conf) noexcept {
+  rd_kafka_conf_set_log_cb(conf, log_to_spdlog);
+}
+
 void set(rd_kafka_conf_t* conf, std::string_view key, const std::string& value) {
   char errstr[512];
   const std::string k(key);
@@ -120,7 +124,7 @@ rd_kafka_conf_t* make_conf(const kafka_options& options,
   validate_broker_list(options.brokers);
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   try {
-    rd_kafka_conf_set_log_cb(conf, log_to_spdlog);
+    route_logs_to_spdlog(conf);
     set(conf, "bootstrap.servers", options.brokers);
     for (const auto& [key, value] : defaults) {
       if (!options.extra.contains(std::string(key))) set(conf, key, value);

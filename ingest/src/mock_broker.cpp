@@ -15,6 +15,9 @@ mock_broker::mock_broker(mock_broker_options options) {
   char errstr[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   rd_kafka_conf_set(conf, "client.id", "dingwatch-mock-broker", errstr, sizeof errstr);
+  // The handle only hosts the cluster; it never connects, so silence "no bootstrap.servers".
+  rd_kafka_conf_set(conf, "log_level", "4", errstr, sizeof errstr);
+  kafka_detail::route_logs_to_spdlog(conf);
   handle_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
   if (handle_ == nullptr) {
     rd_kafka_conf_destroy(conf);

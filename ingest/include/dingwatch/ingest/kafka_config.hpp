@@ -55,6 +55,9 @@ namespace kafka_detail {
 rd_kafka_conf_t* make_conf(const kafka_options& options,
                            std::span<const std::pair<std::string_view, std::string>> defaults);
 
+/// Routes librdkafka's log lines to spdlog.
+void route_logs_to_spdlog(rd_kafka_conf_t* conf) noexcept;
+
 /// Sets one key, throwing a `std::runtime_error` that names it on failure.
 void set(rd_kafka_conf_t* conf, std::string_view key, const std::string& value);
 
