@@ -18,7 +18,7 @@ std::string mask_id(std::string_view id);
 std::string mask_phone(std::string_view phone);
 
 /// Person names: first UTF-8 character of each word kept.
-/// `陳大文` → `陳**`, `Maria Fernandes` → `M**** F*******`.
+/// `陳大文` → `陳**`, `Maria Fernandes` → `M**** F********`.
 std::string mask_name(std::string_view name);
 
 /// E-mail addresses: first character of the local part and the domain kept.

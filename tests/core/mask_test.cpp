@@ -1,0 +1,30 @@
+#include <catch2/catch.hpp>
+
+#include "dingwatch/core/mask.hpp"
+
+using namespace dingwatch;
+
+TEST_CASE("ID numbers keep only first and last character and the check digit") {
+  CHECK(mask_id("8123455(3)") == "8****5(3)");
+  CHECK(mask_id("A1234567(8)") == "A****7(8)");
+  CHECK(mask_id("110101199003074258") == "1****8");
+  CHECK(mask_id("12") == "**");
+}
+
+TEST_CASE("phone numbers keep the country code, first and last two digits") {
+  CHECK(mask_phone("+853 6612 3412") == "+853 6*** **12");
+  CHECK(mask_phone("+85366123412") == "+853 6*** **12");
+  CHECK(mask_phone("+86 138 0013 8000") == "+86 1*** **** *00");
+  CHECK(mask_phone("66123412") == "6*** **12");
+}
+
+TEST_CASE("names keep the first character of each word, UTF-8 aware") {
+  CHECK(mask_name("陳大文") == "陳**");
+  CHECK(mask_name("Maria Fernandes") == "M**** F********");
+  CHECK(mask_name("João Sá") == "J*** S*");
+  CHECK(mask_name("").empty());
+}
+
+TEST_CASE("e-mail addresses keep the first letter and the domain") {
+  CHECK(mask_email("maria.f@example.mo") == "m***@example.mo");
+}
