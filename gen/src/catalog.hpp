@@ -1,7 +1,6 @@
 #pragma once
 /// Private catalogue of the generator: names, departments, offices, GPS boxes, IP
 /// ranges per jurisdiction, destinations, file-name templates, chat titles, processes.
-/// docs/generator.md quotes these tables; keep them in step.
 
 #include <array>
 #include <cstdint>

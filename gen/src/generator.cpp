@@ -136,6 +136,7 @@ struct user {
   int office = 0;
   std::string office_ip, home_ip;
   std::int64_t home_lat = 0, home_lon = 0;
+  sv home_address;
   int activity_pct = 100;  // activity multiplier ×100
   int start_min = 540, end_min = 1080;
   int part_day_a = 1, part_day_b = 3;
@@ -309,11 +310,13 @@ struct generator::impl {
     if (u.commuter) {
       random_ip(u.home_ip, r, k_net_cn_consumer);
       const gps_box& b = k_roaming_points[2];
+      u.home_address = b.address;
       u.home_lat = r.range(b.lat_lo, b.lat_hi);
       u.home_lon = r.range(b.lon_lo, b.lon_hi);
     } else {
       random_ip(u.home_ip, r, k_net_macau);
       const gps_box& b = k_macau_homes[r.below(k_macau_homes.size())];
+      u.home_address = b.address;
       u.home_lat = r.range(b.lat_lo, b.lat_hi);
       u.home_lon = r.range(b.lon_lo, b.lon_hi);
     }
@@ -663,12 +666,37 @@ struct generator::impl {
     append_hex(s, r.next(), 12);
   }
 
+  std::size_t manager_of(std::size_t ui) {
+    const int dept = users[ui].dept;
+    for (auto ix : humans_initial)
+      if (users[ix].manager && users[ix].dept == dept && ix != ui) return ix;
+    for (auto ix : humans_initial)
+      if (users[ix].manager && users[ix].dept == d_management) return ix;
+    return humans_initial[0];
+  }
+
+  /// bpms_task_change: the approver finishing their task (flat HTTP-push shape).
+  void task_event(rng& r, std::size_t approver, const std::string& instance, sv code, sv proc_title, bool refuse,
+                  std::int64_t ts) {
+    const user& a = users[approver];
+    auto w = begin(t_events, a.id, clamp_day(ts), -1);
+    w.open().str("EventType", "bpms_task_change").str("corpId", opt.corp_id);
+    w.str("processInstanceId", instance).str("processCode", code).str("title", proc_title);
+    w.str("type", "finish").str("result", refuse ? "refuse" : "agree").str("staffId", a.id);
+    event_id(name_tmp);
+    w.str("activityId", name_tmp).num("createTime", clamp_day(ts) - r.range(60, 3600) * k_sec);
+    w.num("finishTime", clamp_day(ts)).close();
+    end();
+  }
+
   /// A start/finish approval pair for `ui` starting at ts.
   void approval(rng& r, std::size_t ui, sv code, sv title_text, std::int64_t ts, std::int64_t finish_at,
                 bool refuse, std::int32_t inc) {
     std::string inst;
     process_instance_id(inst, r);
     bpms_event(r, ui, code, title_text, "start", {}, ts, 0, ts, inst, inc);
+    if (finish_at > 0 && inc < 0) task_event(r, manager_of(ui), inst, code, title_text, refuse,
+                                             finish_at - r.range(5, 120) * k_sec);
     if (finish_at > 0)
       bpms_event(r, ui, code, title_text, "finish", refuse ? "refuse" : "agree", ts, finish_at, finish_at, inst,
                  inc);
@@ -685,12 +713,13 @@ struct generator::impl {
   void audit(rng& r, std::size_t ui, std::int64_t ts, int action, const audit_ctx& at, sv resource,
              std::int64_t size, int receiver_type, sv receiver_name, std::int32_t inc, bool force_camel = false) {
     const user& u = users[ui];
+    ts -= ts % 1000;  // ListAuditLog times are whole seconds
     const bool snake = !force_camel && r.chance(0.2);
     auto w = begin(t_audit, u.id, ts, inc);
     if (snake) {
       w.open();
       name_tmp.clear();
-      append_int(name_tmp, static_cast<std::int64_t>(snake_biz++));
+      append_int(name_tmp, (ts / 1000 - 1700000000) * 10 + static_cast<std::int64_t>(snake_biz++ % 10));
       w.str("biz_id", name_tmp).num("gmt_create", ts).str("ip_address", at.ip).str("operator_name", u.nick);
       w.str("emp_id", u.id);
       sv browser;
@@ -711,7 +740,7 @@ struct generator::impl {
     }
     w.open().num("action", action).str("actionView", k_action_views[static_cast<std::size_t>(action)]);
     name_tmp.clear();
-    append_int(name_tmp, static_cast<std::int64_t>(audit_biz++));
+    append_int(name_tmp, (ts / 1000 - 1600000000) * 100 + static_cast<std::int64_t>(audit_biz++ % 100));
     w.str("bizId", name_tmp).num("gmtCreate", ts).num("gmtModified", ts);
     w.str("operatorName", u.nick).str("realName", u.real_name).str("userId", u.id).str("ipAddress", at.ip);
     w.num("platform", at.platform).str("platformView", k_platform_views[static_cast<std::size_t>(at.platform)]);
@@ -768,7 +797,14 @@ struct generator::impl {
       return;
     }
     benign_file(r, u.dept);
+    const bool hr_health = u.dept == d_hr && r.chance(0.05);
+    if (hr_health)  // HR handles sick-leave certificates and health forms (need-to-know, lookalike)
+      expand(res, r.pick(std::span<const sv>(k_files_health)), r, u.dept, day, users[pick_colleague(r, ui)].real_name);
     const std::int64_t size = size_for(r, extension_of(res));
+    if (action == a_share && hr_health) {
+      audit(r, ui, ts, action, at, res, size, 2, users[manager_of(ui)].real_name, inc, true);
+      return;
+    }
     if (action == a_share) {
       const auto rt = r.weighted(std::array<int, 3>{50, 45, 5});
       if (rt == 0) {
@@ -821,6 +857,8 @@ struct generator::impl {
 
   void check(std::size_t ui, std::int64_t ts, std::int64_t lat, std::int64_t lon, sv addr, bool outside,
              std::uint8_t method, bool on_duty, std::int32_t inc) {
+    // Check times are whole seconds; the second within the minute is a stable hash.
+    ts = ts - ts % k_min + static_cast<std::int64_t>(mix_seed(ui, static_cast<std::uint64_t>(ts)) % 60) * k_sec;
     att.push_back({ui, clamp_day(ts), lat, lon, addr, outside, method, on_duty, inc,
                    static_cast<std::uint32_t>(att.size())});
   }
@@ -987,7 +1025,7 @@ struct generator::impl {
     }
     for (std::int64_t t : times) {
       const audit_ctx at = ctx_for(u, p, desk_place ? r.chance(0.85) : r.chance(0.15));
-      const auto channel = r.weighted(std::array<int, 3>{50, 34, 16});
+      const auto channel = r.weighted(std::array<int, 3>{56, 36, 8});
       if (channel == 0) {
         const int action = draw_action(r, u, p);
         audit_activity(r, ui, t, action, at);
@@ -1003,7 +1041,7 @@ struct generator::impl {
 
   void user_event(rng& r, std::size_t ui, std::int64_t t) {
     const user& u = users[ui];
-    const auto k = r.weighted(std::array<int, 6>{40, 12, 7, 1, 22, u.dept == d_hr ? 10 : 0});
+    const auto k = r.weighted(std::array<int, 6>{44, 12, 2, 1, 26, u.dept == d_hr ? 10 : 0});
     chat& c = chats[r.below(chats.size())];
     switch (k) {
       case 0: chat_event(r, ui, c, "chat_add_member", t, -1, {}, static_cast<int>(r.range(1, 4))); break;
@@ -1211,7 +1249,7 @@ struct generator::impl {
       if (u.bot || u.dormant || u.manager || !employed(u, day0) || u.employed_until != std::numeric_limits<std::int64_t>::max())
         continue;
       if (wd >= 1 && wd <= 5 && r.chance(0.0012)) {
-        u.employed_until = at_min(static_cast<int>(r.range(16 * 60 + 30, 18 * 60 + 30)));
+        u.employed_until = at_min(static_cast<int>(r.range(16 * 60 + 30, 18 * 60 + 30))) + r.range(0, k_min - 1);
         schedule_replacement(r, i);
       }
     }
@@ -1222,7 +1260,7 @@ struct generator::impl {
     const std::size_t ix = add_user(r, dept);
     user& j = users[ix];
     j.dormant = false;
-    j.employed_from = macau_midnight(day + r.range(1, 5)) + r.range(9 * 60, 10 * 60 + 30) * k_min;
+    j.employed_from = macau_midnight(day + r.range(1, 5)) + r.range(9 * k_hour, 10 * k_hour + 30 * k_min);
     humans_initial.push_back(ix);
   }
 
@@ -1231,14 +1269,14 @@ struct generator::impl {
     // HR profile updates.
     const auto updates = r.range(0, std::max<std::int64_t>(1, opt.users / 50));
     for (std::int64_t i = 0; i < updates; ++i)
-      org_event(r, "user_modify_org", pick_colleague(r, 0), hr_operator(r), at_min(static_cast<int>(r.range(9 * 60 + 30, 17 * 60 + 30))), -1);
+      org_event(r, "user_modify_org", pick_colleague(r, 0), hr_operator(r), at_min(static_cast<int>(r.range(9 * 60 + 30, 17 * 60 + 30))) + r.range(0, k_min - 1), -1);
     // IT admin grants without any export afterwards (lookalike of admin_grant_then_export).
     if (r.chance(0.3)) {
       std::size_t target = humans_initial[r.below(humans_initial.size())];
       for (int i = 0; i < 30 && users[target].dept != d_it && !users[target].manager; ++i)
         target = humans_initial[r.below(humans_initial.size())];
       if (employed(users[target], at_min(12 * 60)))
-        org_event(r, "org_admin_add", target, it_admin(r), at_min(static_cast<int>(r.range(10 * 60, 17 * 60))), -1);
+        org_event(r, "org_admin_add", target, it_admin(r), at_min(static_cast<int>(r.range(10 * 60, 17 * 60))) + r.range(0, k_min - 1), -1);
     }
   }
 
@@ -1249,12 +1287,12 @@ struct generator::impl {
       const bool busy = tod >= 7 * k_hour && tod < 23 * k_hour && wd != 0;
       flow(eventpush, t, "event_push", k_dst_ingest, "TLSv1.3", r.range(900, 24000),
            busy ? r.range(1, 20) : r.range(0, 3), -1);
-      t += busy ? r.range(40, 150) * k_sec : r.range(4, 10) * k_min;
+      t += busy ? r.range(40 * k_sec, 150 * k_sec) : r.range(4 * k_min, 10 * k_min);
     }
     // Robots posting to DingTalk and to the Macau CRM.
     for (std::size_t k = 0; k < robots.size(); ++k) {
       const bool always = k == 1;
-      for (std::int64_t t = day0 + r.range(0, 20 * k_min); t < day0 + k_day; t += r.range(8, 40) * k_min) {
+      for (std::int64_t t = day0 + r.range(0, 20 * k_min); t < day0 + k_day; t += r.range(8 * k_min, 40 * k_min)) {
         const std::int64_t tod = t - day0;
         if (!always && (tod < 9 * k_hour || tod > 19 * k_hour || wd == 0)) continue;
         if (k == 0 && r.chance(0.5))
@@ -1265,12 +1303,12 @@ struct generator::impl {
     }
     // smart_hr_sync: hourly deltas on workdays, a full sync at 02:00 every night.
     const std::int64_t staff = active_staff();
-    flow(hr_bot, at_min(2 * 60) + r.range(0, 300) * k_sec, "smart_hr_sync", k_dst_oapi, "TLSv1.3",
+    flow(hr_bot, at_min(2 * 60) + r.range(0, 300 * k_sec), "smart_hr_sync", k_dst_oapi, "TLSv1.3",
          staff * r.range(3000, 5000), staff + r.range(-3, 3), -1);
     if (wd >= 1 && wd <= 5) {
       for (int h = 8; h <= 20; ++h) {
         const auto rec = r.range(0, 40);
-        flow(hr_bot, at_min(h * 60 + 5) + r.range(-120, 120) * k_sec, "smart_hr_sync", k_dst_oapi, "TLSv1.3",
+        flow(hr_bot, at_min(h * 60 + 5) + r.range(-120 * k_sec, 120 * k_sec), "smart_hr_sync", k_dst_oapi, "TLSv1.3",
              800 + rec * r.range(3000, 5000), rec, -1);
       }
       // Daily HR directory export by the bot (old snake_case audit shape).
@@ -1335,7 +1373,7 @@ struct generator::impl {
         if (!working_weekday() || u.part_time || u.manager || (day >= u.trip_from_day && day <= u.trip_until_day) ||
             u.employed_until != std::numeric_limits<std::int64_t>::max())
           return false;
-        u.employed_until = at_min(static_cast<int>(r.range(14 * 60, 17 * 60)));
+        u.employed_until = at_min(static_cast<int>(r.range(14 * 60, 17 * 60))) + r.range(0, k_min - 1);
         u.leave_by_incident = true;
         schedule_replacement(r, ui);
         break;
@@ -1357,6 +1395,9 @@ struct generator::impl {
       for (int attempt = 0; attempt < 8; ++attempt) {
         const auto fam = r.below(3);
         const int kind = k_family_first[fam] + static_cast<int>(r.below(static_cast<std::uint64_t>(k_family_first[fam + 1] - k_family_first[fam])));
+        const bool bot_kind = kind == k_hr_sync_overwide || kind == k_smart_hr_sync_enabled_abroad ||
+                              kind == k_robot_webhook_foreign || kind == k_event_push_weak_tls;
+        if (bot_kind && r.chance(0.5)) continue;  // few bots: keep their share of incidents modest
         if (plan(r, kind, i)) break;
       }
     }
@@ -1364,7 +1405,7 @@ struct generator::impl {
 
   /// A work-hours instant for incidents.
   std::int64_t work_time(rng& r, int from_min = 9 * 60 + 30, int to_min = 17 * 60 + 30) {
-    return at_min(static_cast<int>(r.range(from_min, to_min))) + r.range(0, 59) * k_sec;
+    return at_min(static_cast<int>(r.range(from_min, to_min))) + r.range(0, k_min - 1);
   }
 
   void id_number(rng& r, std::string& out, sv name) {
@@ -1417,13 +1458,13 @@ struct generator::impl {
         const std::int64_t size = size_for(r, extension_of(res));
         if (r.chance(0.5)) {
           audit(r, ui, t, a_upload, desk, res, size, 0, {}, inc, true);
-          t += r.range(1, 15) * k_min;
+          t += r.range(1 * k_min, 15 * k_min);
         }
         const auto shares = r.range(1, 3);
         for (std::int64_t i = 0; i < shares; ++i) {
           const chat& c = chats[i == 0 ? 0 : r.below(chats.size())];
           audit(r, ui, t, a_share, desk, res, size, 1, c.title, inc, true);
-          t += r.range(1, 20) * k_min;
+          t += r.range(1 * k_min, 20 * k_min);
         }
         break;
       }
@@ -1432,7 +1473,7 @@ struct generator::impl {
         const bool bio = r.chance(0.3);
         title.assign(u.real_name).append(bio ? "提交的指紋及人臉識別登記表" : "提交的健康申報表");
         approval(r, ui, bio ? "PROC-BIOMETRIC-ENROL" : "PROC-HEALTH-DECL", title, t,
-                 clamp_day(t + r.range(10, 180) * k_min), false, inc);
+                 clamp_day(t + r.range(10 * k_min, 180 * k_min)), false, inc);
         break;
       }
       case k_health_group_title: {
@@ -1441,7 +1482,7 @@ struct generator::impl {
         c.title.assign(r.pick(std::span<const sv>(k_chat_titles_health)));
         chat_event(r, ui, c, "chat_update_title", t, inc, c.title);
         if (r.chance(0.6))
-          chat_event(r, ui, c, "chat_add_member", t + r.range(1, 30) * k_min, inc, {}, static_cast<int>(r.range(3, 12)));
+          chat_event(r, ui, c, "chat_add_member", t + r.range(1 * k_min, 30 * k_min), inc, {}, static_cast<int>(r.range(3, 12)));
         break;
       }
       case k_id_numbers_in_title_or_file: {
@@ -1467,14 +1508,14 @@ struct generator::impl {
         break;
       }
       case k_attendance_off_shift_gps: {
-        const std::int64_t t = at_min(static_cast<int>(r.range(2 * 60, 4 * 60 + 50)));
+        const std::int64_t t = at_min(static_cast<int>(r.range(2 * 60, 4 * 60 + 50))) + r.range(0, k_min - 1);
         const auto n = r.range(1, 2);
         for (std::int64_t i = 0; i < n; ++i) {
           if (r.chance(0.5))
-            check(ui, t + i * r.range(10, 40) * k_min, u.home_lat, u.home_lon, "澳門", false, 0, true, inc);
+            check(ui, t + i * r.range(10 * k_min, 40 * k_min), u.home_lat, u.home_lon, u.home_address, u.commuter, 0, true, inc);
           else
-            check(ui, t + i * r.range(10, 40) * k_min, u.home_lat + r.range(-2000, 2000), u.home_lon + r.range(-2000, 2000),
-                  "澳門", r.chance(0.5), 0, false, inc);
+            check(ui, t + i * r.range(10 * k_min, 40 * k_min), u.home_lat + r.range(-2000, 2000), u.home_lon + r.range(-2000, 2000),
+                  u.home_address, u.commuter || r.chance(0.3), 0, false, inc);
         }
         break;
       }
@@ -1484,17 +1525,17 @@ struct generator::impl {
         const auto n = r.range(1, 3);
         for (std::int64_t i = 0; i < n; ++i) {
           const std::int64_t rec = staff * r.range(10, 50);
-          flow(ui, t + i * r.range(1, 5) * k_min, "smart_hr_sync", k_dst_oapi, "TLSv1.3", rec * r.range(2000, 4000),
+          flow(ui, t + i * r.range(1 * k_min, 5 * k_min), "smart_hr_sync", k_dst_oapi, "TLSv1.3", rec * r.range(2000, 4000),
                rec, inc);
         }
         break;
       }
       case k_bulk_download: {
         const std::int64_t t = work_time(r, 9 * 60, 20 * 60);
-        audit(r, ui, t - r.range(1, 5) * k_min, a_login, desk, {}, 0, 0, {}, inc);
+        audit(r, ui, t - r.range(1 * k_min, 5 * k_min), a_login, desk, {}, 0, 0, {}, inc);
         if (r.chance(0.5)) {
           const auto n = r.range(30, 200);
-          const std::int64_t span = r.range(5, 55) * k_min;
+          const std::int64_t span = r.range(5 * k_min, 55 * k_min);
           for (std::int64_t i = 0; i < n; ++i) {
             const int act = r.chance(0.85) ? a_download : a_export;
             benign_file(r, static_cast<int>(r.below(k_departments.size())));
@@ -1507,12 +1548,12 @@ struct generator::impl {
         break;
       }
       case k_off_hours_access: {
-        const std::int64_t t = at_min(static_cast<int>(r.range(60, 4 * 60 + 10)));
+        const std::int64_t t = at_min(static_cast<int>(r.range(60, 4 * 60 + 10))) + r.range(0, k_min - 1);
         const audit_ctx at{r.chance(0.6) ? sv(u.home_ip) : sv(u.office_ip), r.chance(0.5) ? u.desk_platform : u.phone_platform,
                            u.desk_sn};
         audit(r, ui, t, a_login, at, {}, 0, 0, {}, inc);
         const auto n = r.range(5, 30);
-        const std::int64_t span = r.range(20, 50) * k_min;
+        const std::int64_t span = r.range(20 * k_min, 50 * k_min);
         for (std::int64_t i = 0; i < n; ++i) {
           const int act = i < 3 || r.chance(0.5) ? a_download : a_view;
           benign_file(r, u.dept);
@@ -1521,7 +1562,7 @@ struct generator::impl {
         break;
       }
       case k_new_device_and_ip: {
-        const std::int64_t t = at_min(static_cast<int>(r.range(0, 23 * 60)));
+        const std::int64_t t = at_min(static_cast<int>(r.range(0, 23 * 60))) + r.range(0, k_min - 1);
         random_ip(ipbuf2, r, k_net_overseas_hostile);
         std::string dev;
         const int platform = r.chance(0.5) ? 5 : (u.phone_platform == 2 ? 3 : 2);
@@ -1531,7 +1572,7 @@ struct generator::impl {
         const auto n = r.range(2, 10);
         for (std::int64_t i = 0; i < n; ++i) {
           benign_file(r, u.dept);
-          audit(r, ui, t + r.range(1, 60) * k_min, r.chance(0.6) ? a_download : a_view, at, res,
+          audit(r, ui, t + r.range(1 * k_min, 60 * k_min), r.chance(0.6) ? a_download : a_view, at, res,
                 size_for(r, extension_of(res)), 0, {}, inc);
         }
         break;
@@ -1539,33 +1580,33 @@ struct generator::impl {
       case k_impossible_travel: {
         const std::int64_t t = work_time(r);
         audit_activity(r, ui, t, a_login, desk, inc);
-        audit_activity(r, ui, t + r.range(1, 4) * k_min, a_view, desk, inc);
+        audit_activity(r, ui, t + r.range(1 * k_min, 4 * k_min), a_view, desk, inc);
         random_ip(ipbuf2, r, k_net_overseas_hostile);
         const audit_ctx far{ipbuf2, u.desk_platform, u.desk_sn};
-        const std::int64_t t2 = t + r.range(5, 40) * k_min;
+        const std::int64_t t2 = t + r.range(5 * k_min, 40 * k_min);
         audit_activity(r, ui, t2, a_login, far, inc);
         const auto n = r.range(1, 4);
         for (std::int64_t i = 0; i < n; ++i)
-          audit_activity(r, ui, t2 + r.range(1, 20) * k_min, a_download, far, inc);
+          audit_activity(r, ui, t2 + r.range(1 * k_min, 20 * k_min), a_download, far, inc);
         break;
       }
       case k_failed_login_burst: {
-        const std::int64_t t = at_min(static_cast<int>(r.range(0, 23 * 60)));
+        const std::int64_t t = at_min(static_cast<int>(r.range(0, 23 * 60))) + r.range(0, k_min - 1);
         if (r.chance(0.5)) random_ip(ipbuf2, r, k_net_overseas_hostile);
         else random_ip(ipbuf2, r, k_net_macau_mobile);
         std::string dev;
         make_device(dev, r, 5);
         const audit_ctx at{ipbuf2, 5, dev};
         const auto n = r.range(10, 40);
-        const std::int64_t span = r.range(2, 10) * k_min;
+        const std::int64_t span = r.range(2 * k_min, 10 * k_min);
         for (std::int64_t i = 0; i < n; ++i) audit(r, ui, t + span * i / n, a_login_failed, at, {}, 0, 0, {}, inc);
-        if (r.chance(0.4)) audit(r, ui, t + span + r.range(5, 60) * k_sec, a_login, at, {}, 0, 0, {}, inc);
+        if (r.chance(0.4)) audit(r, ui, t + span + r.range(5 * k_sec, 60 * k_sec), a_login, at, {}, 0, 0, {}, inc);
         break;
       }
       case k_admin_grant_then_export: {
         const std::int64_t t = work_time(r, 9 * 60 + 30, 18 * 60);
         org_event(r, "org_admin_add", ui, it_admin(r), t, inc);
-        const std::int64_t s = t + r.range(5, 40) * k_min;
+        const std::int64_t s = t + r.range(5 * k_min, 40 * k_min);
         const auto n = r.range(10, 40);
         for (std::int64_t i = 0; i < n; ++i) {
           res.assign(r.chance(0.5) ? r.pick(std::span<const sv>(k_files_bulk_export)) : sv("員工通訊錄.xlsx"));
@@ -1574,12 +1615,12 @@ struct generator::impl {
         break;
       }
       case k_dormant_account_wakeup: {
-        const std::int64_t t = at_min(static_cast<int>(r.range(8 * 60, 23 * 60)));
+        const std::int64_t t = at_min(static_cast<int>(r.range(8 * 60, 23 * 60))) + r.range(0, k_min - 1);
         random_ip(ipbuf2, r, k_net_macau_mobile);
         const audit_ctx at{ipbuf2, r.chance(0.5) ? 5 : u.desk_platform, u.desk_sn};
         audit(r, ui, t, a_login, at, {}, 0, 0, {}, inc);
         const auto n = r.range(5, 20);
-        const std::int64_t span = r.range(30, 90) * k_min;
+        const std::int64_t span = r.range(30 * k_min, 90 * k_min);
         for (std::int64_t i = 0; i < n; ++i) {
           benign_file(r, static_cast<int>(r.below(k_departments.size())));
           audit(r, ui, t + r.range(1, span), r.chance(0.7) ? a_download : a_view, at, res,
@@ -1590,19 +1631,19 @@ struct generator::impl {
       case k_activity_after_leave: {
         const std::int64_t t = u.employed_until;
         org_event(r, "user_leave_org", ui, hr_operator(r), t, inc);
-        const std::int64_t s = clamp_day(t + r.range(10, 240) * k_min);
+        const std::int64_t s = clamp_day(t + r.range(10 * k_min, 240 * k_min));
         const audit_ctx at{r.chance(0.5) ? sv(u.home_ip) : sv(u.office_ip), u.desk_platform, u.desk_sn};
         audit(r, ui, s, a_login, at, {}, 0, 0, {}, inc);
         const auto n = r.range(3, 15);
         for (std::int64_t i = 0; i < n; ++i) {
           benign_file(r, u.dept);
-          audit(r, ui, clamp_day(s + r.range(1, 40) * k_min), r.chance(0.7) ? a_download : a_export, at, res,
+          audit(r, ui, clamp_day(s + r.range(1 * k_min, 40 * k_min)), r.chance(0.7) ? a_download : a_export, at, res,
                 size_for(r, extension_of(res)), 0, {}, inc);
         }
         break;
       }
       case k_audit_from_foreign_ip: {
-        const std::int64_t t = at_min(static_cast<int>(r.range(8 * 60, 23 * 60)));
+        const std::int64_t t = at_min(static_cast<int>(r.range(8 * 60, 23 * 60))) + r.range(0, k_min - 1);
         if (r.chance(0.8)) random_ip(ipbuf2, r, k_net_cn_cloud);
         else random_ip(ipbuf2, r, k_net_overseas_hostile);
         const audit_ctx at{ipbuf2, r.chance(0.5) ? 1 : 5, u.desk_sn};
@@ -1610,7 +1651,7 @@ struct generator::impl {
         for (std::int64_t i = 0; i < n; ++i) {
           benign_file(r, u.dept);
           if (r.chance(0.3)) res.assign(r.pick(std::span<const sv>(k_files_bulk_export)));
-          audit(r, ui, t + r.range(0, 30) * k_min, r.chance(0.7) ? a_download : a_export, at, res,
+          audit(r, ui, t + r.range(0 * k_min, 30 * k_min), r.chance(0.7) ? a_download : a_export, at, res,
                 size_for(r, extension_of(res)), 0, {}, inc);
         }
         break;
@@ -1621,7 +1662,7 @@ struct generator::impl {
         const auto n = r.range(1, 3);
         for (std::int64_t i = 0; i < n; ++i) {
           const auto rec = r.log_uniform(20, 5000);
-          flow(ui, t + i * r.range(1, 10) * k_min, "file_upload", d, "TLSv1.3", rec * r.range(300, 2000), rec, inc);
+          flow(ui, t + i * r.range(1 * k_min, 10 * k_min), "file_upload", d, "TLSv1.3", rec * r.range(300, 2000), rec, inc);
         }
         break;
       }
@@ -1631,7 +1672,7 @@ struct generator::impl {
         const std::int64_t staff = active_staff();
         const auto n = r.range(1, 3);
         for (std::int64_t i = 0; i < n; ++i)
-          flow(ui, t + i * k_hour + r.range(-60, 60) * k_sec, "smart_hr_sync", d, "TLSv1.3",
+          flow(ui, t + i * k_hour + r.range(-60 * k_sec, 60 * k_sec), "smart_hr_sync", d, "TLSv1.3",
                staff * r.range(3000, 5000), staff + r.range(-3, 3), inc);
         break;
       }
@@ -1640,24 +1681,24 @@ struct generator::impl {
         const destination& d = k_dst_abroad_hooks[r.below(k_dst_abroad_hooks.size())];
         const auto n = r.range(1, 5);
         for (std::int64_t i = 0; i < n; ++i)
-          flow(ui, t + r.range(0, 60) * k_min, "robot_webhook", d, "TLSv1.3", r.range(4000, 60000), r.range(5, 200), inc);
+          flow(ui, t + r.range(0 * k_min, 60 * k_min), "robot_webhook", d, "TLSv1.3", r.range(4000, 60000), r.range(5, 200), inc);
         break;
       }
       case k_event_push_weak_tls: {
-        const std::int64_t t = at_min(static_cast<int>(r.range(0, 22 * 60)));
+        const std::int64_t t = at_min(static_cast<int>(r.range(0, 22 * 60))) + r.range(0, k_min - 1);
         const bool weak = r.chance(0.6);
         const destination d{k_dst_ingest.host, weak ? k_dst_ingest.ip : r.pick(std::span<const sv>(k_ingest_unlisted_ips))};
         const auto n = r.range(1, 20);
-        const std::int64_t span = r.range(10, 60) * k_min;
+        const std::int64_t span = r.range(10 * k_min, 60 * k_min);
         for (std::int64_t i = 0; i < n; ++i)
           flow(ui, t + span * i / n, "event_push", d, weak ? "TLSv1.2" : "TLSv1.3", r.range(900, 24000), r.range(1, 20), inc);
         break;
       }
       case k_attendance_outside_macau: {
-        const std::int64_t t = at_min(static_cast<int>(r.range(8 * 60, 10 * 60)));
+        const std::int64_t t = at_min(static_cast<int>(r.range(8 * 60, 10 * 60))) + r.range(0, k_min - 1);
         const gps_box& b = k_far_mainland[r.below(k_far_mainland.size())];
         box_check(r, ui, t, b, true, true, inc);
-        if (r.chance(0.5)) box_check(r, ui, t + r.range(8, 10) * k_hour, b, true, false, inc);
+        if (r.chance(0.5)) box_check(r, ui, t + r.range(8 * k_hour, 10 * k_hour), b, true, false, inc);
         break;
       }
       default: break;

@@ -14,8 +14,8 @@
 ///
 /// Incidents (`incident`) are drawn per user-day with probability `incident_rate` and
 /// rendered with the same shapes as benign traffic; benign lookalikes of every incident
-/// kind are part of the normal traffic. `docs/generator.md` lists kinds, lookalikes,
-/// IP ranges and GPS boxes.
+/// kind are part of the normal traffic. The private catalogue `gen/src/catalog.hpp` holds
+/// the names, IP ranges per jurisdiction, destinations, GPS boxes and file templates.
 ///
 /// Determinism: same `options` (including a non-zero `start_ms`) → byte-identical
 /// records and labels. The PRNG is xoshiro256** seeded through splitmix64; no libm or
@@ -49,7 +49,7 @@ struct record {
 struct incident {
   std::string id;       ///< "inc-000001", numbered in order of first emitted record
   std::string family;   ///< excessive_collection | anomalous_access | cross_border
-  std::string kind;     ///< e.g. bulk_download, see docs/generator.md
+  std::string kind;     ///< e.g. bulk_download (the list is in generator.cpp, `k_kinds`)
   std::string user_id;  ///< the user (or bot account) the incident's records belong to
   std::int64_t start_ms = 0;  ///< event time of the incident's first record
   std::int64_t end_ms = 0;    ///< event time of its last record
