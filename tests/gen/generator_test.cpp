@@ -207,6 +207,60 @@ TEST_CASE("a 5 % incident rate over 200 users and 7 days labels about 70 inciden
   CHECK(j["id"].get<std::string>().rfind("inc-00000", 0) == 0);
 }
 
+TEST_CASE("benign traffic carries lookalikes but none of the incident signatures", "[gen]") {
+  generator g(fixed(21, 0.0));
+  record r;
+  std::map<std::string, int> look;
+  const std::int64_t end = k_monday + 7 * k_day;
+  auto starts = [](const std::string& s, std::initializer_list<const char*> prefixes) {
+    for (const char* p : prefixes)
+      if (s.rfind(p, 0) == 0) return true;
+    return false;
+  };
+  do {
+    g.next(r);
+    const auto j = json::parse(r.value);
+    const std::string ip = j.value("ipAddress", j.value("ip_address", std::string{}));
+    INFO(r.value);
+    // No audit from mainland cloud or overseas hosting ranges.
+    CHECK_FALSE(starts(ip, {"47.9", "47.10", "118.31.", "120.55.", "139.199.", "185.220.", "45.33.", "95.165."}));
+    if (j.contains("app")) {
+      const auto app = j["app"].get<std::string>();
+      const auto host = j["dstHost"].get<std::string>();
+      const auto records = j["records"].get<std::int64_t>();
+      if (app == "event_push") {
+        CHECK(j["tlsVersion"] == "TLSv1.3");
+        CHECK(j["dstIp"] == "202.175.80.5");
+      }
+      if (records > 0) {
+        const bool ok_host = host.size() > 3 && (host.substr(host.size() - 3) == ".mo" ||
+                                                 host.find("dingtalk.com") != std::string::npos);
+        CHECK(ok_host);
+      }
+      if (host.find("oss-cn-") != std::string::npos && records == 0) ++look["oss-cn with 0 records"];
+      if (records > 0 && j["tlsVersion"] == "TLSv1.2") ++look["TLSv1.2 to a Macau bank"];
+    }
+    if (starts(ip, {"112.118.", "218.102.", "61.244."})) ++look["audit from Hong Kong"];
+    if (starts(ip, {"14.", "113."})) ++look["audit from Guangdong consumer"];
+    if (r.value.find("\"Outside\"") != std::string::npos) ++look["attendance Outside"];
+    if (r.value.find("org_admin_add") != std::string::npos) ++look["org_admin_add"];
+    if (r.value.find("登錄失敗") != std::string::npos) ++look["failed login"];
+    if (r.value.find("病假申請") != std::string::npos) ++look["sick leave approval"];
+    if (j.value("resourceSize", std::int64_t{0}) > 50'000'000 && j.value("action", 0) == 5) ++look["big download"];
+    if (j.contains("gmtCreate")) {
+      const auto hour = (j["gmtCreate"].get<std::int64_t>() / 3600000 + 8) % 24;
+      if (hour >= 1 && hour < 5 && j["action"] == 5) ++look["night download"];
+    }
+  } while (r.ts_ms < end);
+  for (const char* k : {"oss-cn with 0 records", "TLSv1.2 to a Macau bank", "audit from Hong Kong",
+                        "audit from Guangdong consumer", "attendance Outside", "org_admin_add", "failed login",
+                        "sick leave approval", "big download", "night download"}) {
+    INFO(k);
+    CHECK(look[k] > 0);
+  }
+  CHECK(g.incidents().empty());
+}
+
 TEST_CASE("identity-number check characters follow the published algorithms", "[gen]") {
   CHECK(dingwatch::gen::hkid_check("A123456") == '3');
   CHECK(dingwatch::gen::prc_id_check("11010519491231002") == 'X');
