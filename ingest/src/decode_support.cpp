@@ -2,10 +2,15 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
 #include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace dingwatch::detail {
 
@@ -67,6 +72,32 @@ bool contains_icase_ascii(std::string_view hay, std::string_view lower_needle) n
 
 }  // namespace
 
+std::size_t count_openers(std::string_view s) noexcept {
+  // '[' (0x5B) | 0x20 == '{' (0x7B), and no other byte maps to 0x7B.
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const std::size_t n = s.size();
+  std::size_t count = 0, i = 0;
+#if defined(__SSE2__)
+  const __m128i brace = _mm_set1_epi8('{');
+  const __m128i bit = _mm_set1_epi8(0x20);
+  const __m128i zero = _mm_setzero_si128();
+  while (i + 16 <= n) {
+    // Byte lanes count down by one per match (cmpeq yields -1); flush before they wrap.
+    __m128i acc = zero;
+    const std::size_t stop = std::min(n - (n - i) % 16, i + 16 * 255);
+    for (; i < stop; i += 16) {
+      const __m128i v = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)), bit);
+      acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(v, brace));
+    }
+    const __m128i sums = _mm_sad_epu8(acc, zero);
+    count += static_cast<std::size_t>(_mm_cvtsi128_si32(sums)) +
+             static_cast<std::size_t>(_mm_cvtsi128_si32(_mm_unpackhi_epi64(sums, sums)));
+  }
+#endif
+  for (; i < n; ++i) count += (p[i] | 0x20) == '{';
+  return count;
+}
+
 bool is_blank(std::string_view s) noexcept {
   for (char c : s)
     if (!is_ws(c)) return false;
@@ -74,11 +105,8 @@ bool is_blank(std::string_view s) noexcept {
 }
 
 bool exceeds_depth(std::string_view s, std::size_t max_depth) noexcept {
-  // Fast path: the byte count of openers bounds the depth. Branch-free so it vectorises.
-  std::size_t openers = 0;
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  for (std::size_t i = 0; i < s.size(); ++i) openers += (p[i] | 0x20) == '{';  // '[' | 0x20 == '{'
-  if (openers <= max_depth) return false;
+  // Fast path: the byte count of openers bounds the depth.
+  if (count_openers(s) <= max_depth) return false;
 
   std::size_t depth = 0;
   bool in_string = false;

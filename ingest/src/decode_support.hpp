@@ -15,6 +15,9 @@ namespace dingwatch::detail {
 /// True when `s` holds only JSON whitespace (space, tab, CR, LF), including empty.
 bool is_blank(std::string_view s) noexcept;
 
+/// Number of `{` and `[` bytes in `s` (SSE2 when available): an upper bound on depth.
+std::size_t count_openers(std::string_view s) noexcept;
+
 /// True when nesting depth of `s` exceeds `max_depth`. Fast path: a count of `{`/`[`
 /// bytes not above `max_depth` proves the depth is within limits; otherwise a
 /// string-aware scan decides.

@@ -9,11 +9,16 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <limits>
 
 #include "decode_support.hpp"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace dingwatch {
 
@@ -143,19 +148,40 @@ constexpr char fold(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast
 constexpr std::size_t k_table = 256;
 constexpr std::uint8_t k_empty = 0xFF;
 
-constexpr std::size_t key_hash(std::string_view k) noexcept {
+constexpr std::size_t key_hash(char first_folded, std::size_t len, char last, char mid) noexcept {
   // Folded first letter, length, last and middle bytes: cheap and collision-light here.
-  const auto f = static_cast<unsigned char>(fold(k[0]));
-  const auto l = static_cast<unsigned char>(k[k.size() - 1]);
-  const auto m = static_cast<unsigned char>(k[k.size() / 2]);
-  return (k.size() * 131u + f * 31u + l * 7u + m * 3u) & (k_table - 1);
+  return (len * 131u + static_cast<unsigned char>(first_folded) * 31u +
+          static_cast<unsigned char>(last) * 7u + static_cast<unsigned char>(mid) * 3u) &
+         (k_table - 1);
 }
+
+constexpr std::size_t k_max_key = 24;
+
+// Keys zero-padded to k_max_key bytes so lookups compare whole 8-byte words.
+struct key_entry {
+  std::array<char, k_max_key> bytes{};
+  std::uint8_t len = 0;
+};
+
+constexpr std::array<key_entry, k_slots> make_keys() {
+  std::array<key_entry, k_slots> keys{};
+  for (std::size_t i = 0; i < k_slots; ++i) {
+    const std::string_view k = k_slot_info[i].key;
+    for (std::size_t j = 0; j < k.size(); ++j) keys[i].bytes[j] = k[j];
+    keys[i].len = static_cast<std::uint8_t>(k.size());
+  }
+  return keys;
+}
+
+constexpr auto k_keys = make_keys();
 
 constexpr std::array<std::uint8_t, k_table> make_table() {
   std::array<std::uint8_t, k_table> t{};
   for (auto& e : t) e = k_empty;
   for (std::size_t i = 0; i < k_slots; ++i) {
-    std::size_t h = key_hash(k_slot_info[i].key);
+    const std::string_view k = k_slot_info[i].key;
+    if (k.size() > k_max_key) throw "key too long for the lookup table";
+    std::size_t h = key_hash(k[0], k.size(), k[k.size() - 1], k[k.size() / 2]);
     while (t[h] != k_empty) h = (h + 1) & (k_table - 1);
     t[h] = static_cast<std::uint8_t>(i);
   }
@@ -164,19 +190,56 @@ constexpr std::array<std::uint8_t, k_table> make_table() {
 
 constexpr auto k_key_table = make_table();
 
-// The slot for `key`, or count_ for keys no shape knows.
-slot lookup(std::string_view key) noexcept {
-  if (key.empty()) return slot::count_;
-  std::size_t h = key_hash(key);
+inline std::uint64_t load64(const char* p) noexcept {
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+
+// Compares `n` bytes at `k` (first byte already folded into `f0`) with a table key.
+// Reads k_max_key bytes from `k`: callers guarantee they are readable.
+inline bool key_equals(const key_entry& e, const char* k, std::size_t n, char f0) noexcept {
+  if constexpr (std::endian::native == std::endian::little) {
+    for (std::size_t off = 0; off < n; off += 8) {
+      std::uint64_t in = load64(k + off);
+      if (off == 0) in = (in & ~std::uint64_t{0xFF}) | static_cast<unsigned char>(f0);
+      const std::size_t rem = n - off;
+      if (rem < 8) in &= (std::uint64_t{1} << (rem * 8)) - 1;
+      if (in != load64(e.bytes.data() + off)) return false;
+    }
+    return true;
+  } else {
+    return e.bytes[0] == f0 && std::memcmp(e.bytes.data() + 1, k + 1, n - 1) == 0;
+  }
+}
+
+// The slot for the `n`-byte key at `k` (k_max_key readable bytes), or count_.
+slot lookup(const char* k, std::size_t n) noexcept {
+  if (n == 0 || n > k_max_key) return slot::count_;
+  const char f0 = fold(k[0]);
+  std::size_t h = key_hash(f0, n, k[n - 1], k[n / 2]);
   for (;;) {
     const std::uint8_t i = k_key_table[h];
     if (i == k_empty) return slot::count_;
-    const std::string_view k = k_slot_info[i].key;
-    if (k.size() == key.size() && k[0] == fold(key[0]) &&
-        std::memcmp(k.data() + 1, key.data() + 1, k.size() - 1) == 0)
-      return static_cast<slot>(i);
+    if (k_keys[i].len == n && key_equals(k_keys[i], k, n, f0)) return static_cast<slot>(i);
     h = (h + 1) & (k_table - 1);
   }
+}
+
+// True when `p[0, n)` holds a backslash; may read up to 15 bytes past `p + n`.
+inline bool has_backslash(const char* p, std::size_t n) noexcept {
+#if defined(__SSE2__)
+  const __m128i bs = _mm_set1_epi8('\\');
+  for (std::size_t i = 0; i < n; i += 16) {
+    auto m = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)), bs)));
+    if (n - i < 16) m &= (1u << (n - i)) - 1;
+    if (m) return true;
+  }
+  return false;
+#else
+  return std::memchr(p, '\\', n) != nullptr;
+#endif
 }
 
 struct slot_value {
@@ -278,7 +341,7 @@ struct dingtalk_decoder::impl {
       tok.remove_suffix(1);
     if (tok.size() < 2 || tok.front() != '"' || tok.back() != '"') return reject_reason::malformed_json;
     const std::string_view body = tok.substr(1, tok.size() - 2);
-    if (std::memchr(body.data(), '\\', body.size()) == nullptr) {
+    if (!has_backslash(body.data(), body.size())) {
       out_s = body;
       return ok;
     }
@@ -346,24 +409,26 @@ struct dingtalk_decoder::impl {
     for (auto fr : obj) {
       ondemand::field f;
       if (auto e = std::move(fr).get(f)) return from_simdjson(e);
-      // Raw key up to its closing quote; keys with escapes take the slow path.
+      ondemand::value& v = f.value();
+      // The key runs from after its opening quote to the last quote before the value
+      // (only ':' and whitespace lie between), so no scan over the key is needed.
       const char* k = f.key().raw();
-      std::size_t n = 0;
-      bool escaped = false;
-      while (k[n] != '"') {
-        if (k[n] == '\\') {
-          escaped = true;
-          break;
-        }
-        ++n;
-      }
-      std::string_view key(k, n);
-      if (escaped) {
+      const char* end = v.raw_json_token().data() - 1;
+      while (*end != '"') --end;
+      const auto n = static_cast<std::size_t>(end - k);
+      slot s = lookup(k, n);
+      if (s == slot::count_) {
+        if (!has_backslash(k, n)) continue;  // unknown key: on-demand skips the value
+        // Escaped key (`"user\u0049d"`): unescape so it cannot dodge lookup or dedup.
+        std::string_view key;
         if (auto e = f.unescaped_key().get(key)) return from_simdjson(e);
+        if (key.size() > k_max_key) continue;
+        std::array<char, k_max_key> buf{};
+        std::memcpy(buf.data(), key.data(), key.size());
+        s = lookup(buf.data(), key.size());
+        if (s == slot::count_) continue;
       }
-      const slot s = lookup(key);
-      if (s == slot::count_) continue;  // unknown key: on-demand skips the value
-      if (auto r = read_field(s, f.value(), bag, lv)) return r;
+      if (auto r = read_field(s, v, bag, lv)) return r;
     }
     return ok;
   }
@@ -626,6 +691,7 @@ struct dingtalk_decoder::impl {
   result parse_document(ondemand::parser& p, std::string_view text, field_bag& bag, level lv) {
     const simdjson::padded_string_view json(text.data(), text.size(), text.size() + k_record_padding);
     result r = walk_document(p, json, bag, lv);
+    if (r == reject_reason::invalid_utf8) return detail::check_utf8(text).value_or(reject_reason::invalid_utf8);
     if (r == reject_reason::malformed_json) return detail::classify_syntax_error(text);
     return r;
   }
@@ -698,11 +764,17 @@ struct dingtalk_decoder::impl {
   // HTTP-push events and Stream envelopes: `h` holds envelope/header fields, `p` the
   // payload (the same bag for HTTP push).
   result build_event(const field_bag& h, const field_bag& p, const raw_record& rec) {
-    normalized_event ev;
-    ev.type = first_of(h.str(slot::event_type), p.str(slot::event_type));
-    if (ev.type.empty()) return reject_reason::missing_field;
-    ev.kind = detail::kind_from_event_type(ev.type);
-    ev.corp_id = first_of(h.str(slot::event_corp_id), p.str(slot::corp_id), h.str(slot::corp_id));
+    const std::string_view type = first_of(h.str(slot::event_type), p.str(slot::event_type));
+    if (type.empty()) return reject_reason::missing_field;
+    const event_kind kind = detail::kind_from_event_type(type);
+    const std::string_view corp =
+        first_of(h.str(slot::event_corp_id), p.str(slot::corp_id), h.str(slot::corp_id));
+    if (kind == event_kind::attendance) return fan_out(h, p, type, corp, rec);
+
+    normalized_event& ev = begin_event();
+    ev.type = type;
+    ev.kind = kind;
+    ev.corp_id = corp;
     ev.event_id = first_of(h.str(slot::event_id), p.str(slot::event_id),
                            first_of(p.str(slot::process_instance_id), p.str(slot::biz_id)));
     std::int64_t ts = first_ts(p.num(slot::time_stamp), p.num(slot::event_time));
@@ -733,8 +805,6 @@ struct dingtalk_decoder::impl {
         ev.process_status = p.str(slot::type);
         ev.process_result = p.str(slot::result);
         break;
-      case event_kind::attendance:
-        return fan_out(h, p, ev, rec);
       default:
         ev.operator_id = p.str(slot::opt_staff_id);
         ev.user_id = first_of(p.str(slot::staff_id), p.str(slot::operator_),
@@ -743,12 +813,12 @@ struct dingtalk_decoder::impl {
     }
     if (ev.ts_ms == k_absent) return reject_reason::missing_field;
     if (ev.corp_id.empty() && ev.user_id.empty()) return reject_reason::missing_field;
-    return emit(ev, rec, source_topic::events);
+    return finish(ev, rec, source_topic::events);
   }
 
   // attendance_check_record: the dataList elements already sit in `out`; complete them.
-  result fan_out(const field_bag& h, const field_bag& p, const normalized_event& common,
-                 const raw_record& rec) {
+  result fan_out(const field_bag& h, const field_bag& p, std::string_view type,
+                 std::string_view corp, const raw_record& rec) {
     const std::size_t n = p.count(slot::data_list);
     if (n == 0) return reject_reason::missing_field;
     // Keep only this dataList's elements (a stray root-level dataList may precede them).
@@ -764,8 +834,8 @@ struct dingtalk_decoder::impl {
     for (std::size_t i = first; i < out->size(); ++i) {
       normalized_event& ev = (*out)[i];
       if (ev.ts_ms == k_absent || ev.user_id.empty()) return reject_reason::missing_field;
-      ev.type = common.type;
-      if (ev.corp_id.empty()) ev.corp_id = common.corp_id;
+      ev.type = type;
+      if (ev.corp_id.empty()) ev.corp_id = corp;
       if (ev.event_id.empty()) ev.event_id = fallback_id;
       ev.raw = rec.bytes;
       ev.ref = rec.ref;
@@ -774,12 +844,17 @@ struct dingtalk_decoder::impl {
     return ok;
   }
 
-  result emit(normalized_event& ev, const raw_record& rec, source_topic family) {
+  // A fresh event at the end of `out`, after dropping elements of a dataList that this
+  // shape does not use. On a later failure decode() rolls `out` back.
+  normalized_event& begin_event() {
+    out->resize(out_start);
+    return out->emplace_back();
+  }
+
+  result finish(normalized_event& ev, const raw_record& rec, source_topic family) {
     ev.raw = rec.bytes;
     ev.ref = rec.ref;
     if (ev.ref.topic == source_topic::unknown) ev.ref.topic = family;
-    out->resize(out_start);  // drop elements of a dataList this shape does not use
-    out->push_back(ev);
     return ok;
   }
 
@@ -791,7 +866,7 @@ struct dingtalk_decoder::impl {
   }
 
   result build_audit_camel(const field_bag& b, const raw_record& rec) {
-    normalized_event ev;
+    normalized_event& ev = begin_event();
     ev.kind = event_kind::audit;
     ev.ts_ms = b.num(slot::gmt_create);
     ev.user_id = b.str(slot::user_id);
@@ -811,11 +886,11 @@ struct dingtalk_decoder::impl {
     ev.receiver_name = b.str(slot::receiver_name);
     ev.module = b.str(slot::operate_module_view);
     ev.target_count = b.count(slot::doc_receiver_list);
-    return emit(ev, rec, source_topic::audit);
+    return finish(ev, rec, source_topic::audit);
   }
 
   result build_audit_snake(const field_bag& b, const raw_record& rec) {
-    normalized_event ev;
+    normalized_event& ev = begin_event();
     ev.kind = event_kind::audit;
     ev.ts_ms = b.num(slot::gmt_create_s);
     ev.user_id = b.str(slot::emp_id);
@@ -831,7 +906,7 @@ struct dingtalk_decoder::impl {
     ev.resource = b.str(slot::resource);
     ev.resource_ext = b.str(slot::resource_extension);
     ev.resource_size = b.num(slot::resource_size);
-    return emit(ev, rec, source_topic::audit);
+    return finish(ev, rec, source_topic::audit);
   }
 
   // platformView / a string `platform` / a known numeric code / `fallback`.
@@ -845,7 +920,7 @@ struct dingtalk_decoder::impl {
   }
 
   result build_getupdatedata(const field_bag& b, const raw_record& rec) {
-    normalized_event ev;
+    normalized_event& ev = begin_event();
     ev.kind = event_kind::attendance;
     ev.ts_ms = b.num(slot::user_check_time);
     ev.user_id = b.str(slot::userid);
@@ -859,11 +934,11 @@ struct dingtalk_decoder::impl {
     ev.location_outside = b.str(slot::location_result_s) == "Outside";
     ev.location_method = b.str(slot::source_type);
     ev.device = b.str(slot::user_mac_addr);
-    return emit(ev, rec, source_topic::audit);
+    return finish(ev, rec, source_topic::audit);
   }
 
   result build_flow(const field_bag& b, const raw_record& rec) {
-    normalized_event ev;
+    normalized_event& ev = begin_event();
     ev.kind = event_kind::flow;
     ev.ts_ms = b.num(slot::ts);
     ev.user_id = b.str(slot::user_id);
@@ -877,7 +952,7 @@ struct dingtalk_decoder::impl {
     if (b.num(slot::dst_port) != k_absent) ev.dst_port = static_cast<std::int32_t>(b.num(slot::dst_port));
     ev.bytes_out = b.num(slot::bytes_out);
     ev.records = b.num(slot::records);
-    return emit(ev, rec, source_topic::flows);
+    return finish(ev, rec, source_topic::flows);
   }
 
   result decode_record(const raw_record& rec) {
@@ -887,7 +962,7 @@ struct dingtalk_decoder::impl {
     if (text.size() >= 3 && static_cast<unsigned char>(text[0]) == 0xEF &&
         static_cast<unsigned char>(text[1]) == 0xBB && static_cast<unsigned char>(text[2]) == 0xBF)
       return reject_reason::malformed_json;
-    if (auto r = detail::check_utf8(text)) return r;
+    // UTF-8 is validated by simdjson's stage 1 (UTF8_ERROR); see parse_document.
     if (std::memchr(text.data(), 0, text.size()) != nullptr) return reject_reason::malformed_json;
     if (detail::exceeds_depth(text, limits.max_depth)) return reject_reason::too_deep;
 
