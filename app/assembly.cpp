@@ -12,7 +12,8 @@
 namespace dingwatch {
 
 detector_factory make_detectors(const config& cfg) {
-  return build_detectors(cfg.detectors ? cfg.detectors : default_detectors_config());
+  const bool configured = cfg.detectors.IsDefined() && !cfg.detectors.IsNull();
+  return build_detectors(configured ? cfg.detectors : default_detectors_config());
 }
 
 decode_limits make_limits(const config& cfg) {

@@ -15,13 +15,15 @@ int cmd_replay(const replay_args& args, shutdown_signal& shutdown) {
   std::vector<std::filesystem::path> files(args.files.begin(), args.files.end());
   jsonl_file_source source(files, args.topic);
   dingtalk_decoder decoder(make_limits(args.cfg));
+  const config& cfg = args.cfg;
   sink_set sinks;
-  config cfg = args.cfg;
-  if (cfg.alerts_file.empty()) cfg.alerts_file = "/dev/stdout";
   sinks.add_configured(cfg);
+  if (cfg.alerts_file.empty()) sinks.alerts.push_back(std::make_unique<jsonl_alert_sink>(stdout));
   // Dead letters are never dropped: to the --dlq file, or to stderr as JSON lines.
-  sinks.dead_letters = std::make_unique<jsonl_dead_letter_sink>(
-      cfg.dlq_file.empty() ? std::filesystem::path("/dev/stderr") : std::filesystem::path(cfg.dlq_file));
+  if (cfg.dlq_file.empty())
+    sinks.dead_letters = std::make_unique<jsonl_dead_letter_sink>(stderr);
+  else
+    sinks.dead_letters = std::make_unique<jsonl_dead_letter_sink>(cfg.dlq_file);
 
   pipeline p(make_pipeline_options(cfg), source, decoder, make_detectors(cfg), sinks.alert_pointers(),
              sinks.dead_letters.get(), nullptr);

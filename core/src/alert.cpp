@@ -51,10 +51,10 @@ std::string to_json(const alert& a) {
   if (!a.mitre_technique.empty()) j["threat"]["technique"]["id"] = a.mitre_technique;
   j["user"]["id"] = a.user_id;
   put_if(j["user"], "name", a.user_name);
-  j["organization"]["id"] = a.corp_id;
+  if (!a.corp_id.empty()) j["organization"]["id"] = a.corp_id;
   if (!a.source_ip.empty()) {
     j["source"]["ip"] = a.source_ip;
-    put_if(j["source"]["geo"], "country_iso_code", a.source_country);
+    if (!a.source_country.empty()) j["source"]["geo"]["country_iso_code"] = a.source_country;
   }
   if (!a.destination_domain.empty() || !a.destination_ip.empty()) {
     auto& d = j["destination"];

@@ -56,7 +56,11 @@ std::string base64(std::string_view bytes) {
 jsonl_alert_sink::jsonl_alert_sink(const std::filesystem::path& path, bool sync)
     : file_(open_append(path)), sync_(sync) {}
 
-jsonl_alert_sink::~jsonl_alert_sink() { std::fclose(file_); }
+jsonl_alert_sink::jsonl_alert_sink(std::FILE* borrowed) : file_(borrowed), owned_(false) {}
+
+jsonl_alert_sink::~jsonl_alert_sink() {
+  if (owned_) std::fclose(file_);
+}
 
 bool jsonl_alert_sink::write(std::span<const alert> alerts) {
   for (const alert& a : alerts) {
@@ -72,7 +76,11 @@ bool jsonl_alert_sink::write(std::span<const alert> alerts) {
 jsonl_dead_letter_sink::jsonl_dead_letter_sink(const std::filesystem::path& path)
     : file_(open_append(path)) {}
 
-jsonl_dead_letter_sink::~jsonl_dead_letter_sink() { std::fclose(file_); }
+jsonl_dead_letter_sink::jsonl_dead_letter_sink(std::FILE* borrowed) : file_(borrowed), owned_(false) {}
+
+jsonl_dead_letter_sink::~jsonl_dead_letter_sink() {
+  if (owned_) std::fclose(file_);
+}
 
 void jsonl_dead_letter_sink::write(const dead_letter& d) {
   const raw_record& r = *d.record;

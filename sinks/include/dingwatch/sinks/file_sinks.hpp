@@ -15,13 +15,16 @@ class jsonl_alert_sink final : public alert_sink {
  public:
   /// Opens (creates, appends to) `path`; throws std::runtime_error naming the path.
   explicit jsonl_alert_sink(const std::filesystem::path& path, bool sync = false);
+  /// Writes to an already open stream (e.g. stdout); does not close it.
+  explicit jsonl_alert_sink(std::FILE* borrowed);
   ~jsonl_alert_sink() override;
   [[nodiscard]] std::string_view name() const noexcept override { return "file"; }
   bool write(std::span<const alert> alerts) override;
 
  private:
   std::FILE* file_;
-  bool sync_;
+  bool sync_ = false;
+  bool owned_ = true;
 };
 
 /// Appends each dead letter as one JSON line:
@@ -31,12 +34,15 @@ class jsonl_dead_letter_sink final : public dead_letter_sink {
  public:
   /// Opens (creates, appends to) `path`; throws std::runtime_error naming the path.
   explicit jsonl_dead_letter_sink(const std::filesystem::path& path);
+  /// Writes to an already open stream (e.g. stderr); does not close it.
+  explicit jsonl_dead_letter_sink(std::FILE* borrowed);
   ~jsonl_dead_letter_sink() override;
   void write(const dead_letter& d) override;
   bool flush() override;
 
  private:
   std::FILE* file_;
+  bool owned_ = true;
   std::string line_;
   bool ok_ = true;
 };
