@@ -55,7 +55,7 @@ std::string make_record(std::mt19937_64& rng, int which) {
   switch (which) {
     case 0: case 1: case 2: {  // audit camelCase (the bulk of audit traffic), with members
       std::string members;
-      const int nm = static_cast<int>(rng() % 4);
+      const int nm = 1 + static_cast<int>(rng() % 5);
       for (int i = 0; i < nm; ++i) {
         if (i) members += ',';
         members += R"({"memberName":"User )" + digits(rng, 3) +
@@ -74,7 +74,7 @@ std::string make_record(std::mt19937_64& rng, int which) {
                     digits(rng, 4).c_str(), number(rng, 7).c_str(), members.c_str());
       return buf;
     }
-    case 3:  // audit snake_case
+    case 3: case 6:  // audit snake_case
       std::snprintf(buf, sizeof buf,
                     R"({"biz_id":"%s","gmt_create":%lld,"ip_address":"61.244.%d.%d","operator_name":"hr-bot-%s","emp_id":"%s","browser":"Chrome 131","action":"%s","platform":"PC","resource":"全體員工通訊錄-%s.xlsx","org_name":"澳門示例貿易有限公司","module":"通訊錄","status":"success","detail":"export of the full company directory requested from the admin console"})",
                     digits(rng, 6).c_str(), static_cast<long long>(ts), static_cast<int>(rng() % 255),
@@ -91,7 +91,7 @@ std::string make_record(std::mt19937_64& rng, int which) {
                     digits(rng, 8).c_str(), uid.c_str(), corp.c_str(), static_cast<long long>(ts),
                     number(rng, 9).c_str(), number(rng, 9).c_str());
       return buf;
-    case 5: case 6:  // flows
+    case 5:  // flows
       std::snprintf(buf, sizeof buf,
                     R"({"ts":%lld,"userId":"%s","app":"%s","dstHost":"%s","dstIp":"%d.%d.%d.%d","dstPort":443,"tlsVersion":"%s","bytesOut":%s,"records":%d,"srcIp":"10.0.%d.%d","gateway":"ztna-mo-01","policy":"allow-dingtalk","sni":"%s"})",
                     static_cast<long long>(ts), uid.c_str(),

@@ -72,7 +72,7 @@ bool contains_icase_ascii(std::string_view hay, std::string_view lower_needle) n
 
 }  // namespace
 
-std::size_t count_openers(std::string_view s) noexcept {
+std::size_t count_openers(std::string_view s, bool& has_nul) noexcept {
   // '[' (0x5B) | 0x20 == '{' (0x7B), and no other byte maps to 0x7B.
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const std::size_t n = s.size();
@@ -81,20 +81,28 @@ std::size_t count_openers(std::string_view s) noexcept {
   const __m128i brace = _mm_set1_epi8('{');
   const __m128i bit = _mm_set1_epi8(0x20);
   const __m128i zero = _mm_setzero_si128();
+  __m128i nul = zero;
   while (i + 16 <= n) {
     // Byte lanes count down by one per match (cmpeq yields -1); flush before they wrap.
     __m128i acc = zero;
     const std::size_t stop = std::min(n - (n - i) % 16, i + 16 * 255);
     for (; i < stop; i += 16) {
-      const __m128i v = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)), bit);
-      acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(v, brace));
+      const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+      nul = _mm_or_si128(nul, _mm_cmpeq_epi8(raw, zero));
+      acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(_mm_or_si128(raw, bit), brace));
     }
     const __m128i sums = _mm_sad_epu8(acc, zero);
     count += static_cast<std::size_t>(_mm_cvtsi128_si32(sums)) +
              static_cast<std::size_t>(_mm_cvtsi128_si32(_mm_unpackhi_epi64(sums, sums)));
   }
+  has_nul = _mm_movemask_epi8(nul) != 0;
+#else
+  has_nul = false;
 #endif
-  for (; i < n; ++i) count += (p[i] | 0x20) == '{';
+  for (; i < n; ++i) {
+    count += (p[i] | 0x20) == '{';
+    has_nul |= p[i] == 0;
+  }
   return count;
 }
 
@@ -105,8 +113,13 @@ bool is_blank(std::string_view s) noexcept {
 }
 
 bool exceeds_depth(std::string_view s, std::size_t max_depth) noexcept {
+  bool nul = false;
+  return exceeds_depth(s, max_depth, count_openers(s, nul));
+}
+
+bool exceeds_depth(std::string_view s, std::size_t max_depth, std::size_t openers) noexcept {
   // Fast path: the byte count of openers bounds the depth.
-  if (count_openers(s) <= max_depth) return false;
+  if (openers <= max_depth) return false;
 
   std::size_t depth = 0;
   bool in_string = false;
@@ -260,6 +273,27 @@ conv epoch_ms_from_macau_local(std::string_view s, std::int64_t& ms) noexcept {
 
 audit_action action_from_label(std::string_view l) noexcept {
   if (l.empty()) return audit_action::none;
+  // Fast path: the labels DingTalk actually sends, matched whole.
+  struct exact {
+    std::string_view label;
+    audit_action action;
+  };
+  static constexpr std::array<exact, 22> k_exact = {{
+      {"查看", audit_action::view},        {"預覽", audit_action::view},
+      {"预览", audit_action::view},        {"下載", audit_action::download},
+      {"下载", audit_action::download},    {"導出", audit_action::export_data},
+      {"导出", audit_action::export_data}, {"分享", audit_action::share},
+      {"共享", audit_action::share},       {"上傳", audit_action::upload},
+      {"上传", audit_action::upload},      {"刪除", audit_action::remove},
+      {"删除", audit_action::remove},      {"編輯", audit_action::edit},
+      {"编辑", audit_action::edit},        {"打印", audit_action::print},
+      {"登錄", audit_action::login},       {"登录", audit_action::login},
+      {"登錄失敗", audit_action::login_failed}, {"登录失败", audit_action::login_failed},
+      {"權限變更", audit_action::permission_change}, {"权限变更", audit_action::permission_change},
+  }};
+  if (l.size() == 6 || l.size() == 12)
+    for (const exact& e : k_exact)
+      if (e.label == l) return e.action;
   // Order matters: "登錄失敗" contains "登錄", "修改權限" contains "修改".
   if (contains(l, "登錄失敗") || contains(l, "登录失败") || contains(l, "登入失敗") ||
       contains_icase_ascii(l, "login fail") || contains_icase_ascii(l, "login_fail"))

@@ -16,7 +16,11 @@ namespace dingwatch::detail {
 bool is_blank(std::string_view s) noexcept;
 
 /// Number of `{` and `[` bytes in `s` (SSE2 when available): an upper bound on depth.
-std::size_t count_openers(std::string_view s) noexcept;
+/// Sets `has_nul` when `s` contains a zero byte (one pass for both checks).
+std::size_t count_openers(std::string_view s, bool& has_nul) noexcept;
+
+/// `exceeds_depth` for a record whose opener count is already known.
+bool exceeds_depth(std::string_view s, std::size_t max_depth, std::size_t openers) noexcept;
 
 /// True when nesting depth of `s` exceeds `max_depth`. Fast path: a count of `{`/`[`
 /// bytes not above `max_depth` proves the depth is within limits; otherwise a

@@ -407,8 +407,8 @@ struct dingtalk_decoder::impl {
 
   result walk_object(ondemand::object obj, field_bag& bag, level lv) {
     for (auto fr : obj) {
-      ondemand::field f;
-      if (auto e = std::move(fr).get(f)) return from_simdjson(e);
+      if (auto e = fr.error()) return from_simdjson(e);
+      ondemand::field& f = fr.value_unsafe();  // no copy of the field (checked above)
       ondemand::value& v = f.value();
       // The key runs from after its opening quote to the last quote before the value
       // (only ':' and whitespace lie between), so no scan over the key is needed.
@@ -963,8 +963,10 @@ struct dingtalk_decoder::impl {
         static_cast<unsigned char>(text[1]) == 0xBB && static_cast<unsigned char>(text[2]) == 0xBF)
       return reject_reason::malformed_json;
     // UTF-8 is validated by simdjson's stage 1 (UTF8_ERROR); see parse_document.
-    if (std::memchr(text.data(), 0, text.size()) != nullptr) return reject_reason::malformed_json;
-    if (detail::exceeds_depth(text, limits.max_depth)) return reject_reason::too_deep;
+    bool has_nul = false;
+    const std::size_t openers = detail::count_openers(text, has_nul);
+    if (has_nul) return reject_reason::malformed_json;
+    if (detail::exceeds_depth(text, limits.max_depth, openers)) return reject_reason::too_deep;
 
     root.reset();
     inner.reset();
