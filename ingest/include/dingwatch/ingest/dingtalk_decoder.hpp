@@ -8,11 +8,11 @@
 ///   2. `empty`      — zero length or only JSON whitespace
 ///   3. `malformed_json` — UTF-8 BOM prefix (RFC 8259 §8.1: senders MUST NOT add one),
 ///                     or a raw NUL byte anywhere (never legal JSON)
-///   4. `invalid_utf8` — `simdjson::validate_utf8`; an incomplete sequence at the very
-///                     end is reported as `truncated` instead
-///   5. `too_deep`   — nesting pre-scan: if the record holds no more `{`/`[` bytes than
-///                     `max_depth` it cannot be too deep (vectorised count, the common
-///                     case); otherwise a string-aware depth scan
+///   4. `too_deep`   — nesting pre-scan, one SSE2 pass shared with the NUL check: if the
+///                     record holds no more `{`/`[` bytes than `max_depth` it cannot be
+///                     too deep (the common case); otherwise a string-aware depth scan
+///   5. `invalid_utf8` — simdjson's stage 1 validates UTF-8 while indexing; an incomplete
+///                     sequence at the very end is reported as `truncated` instead
 ///   6. simdjson on-demand walk of the top-level object; each known key is decoded with
 ///      the type its shape allows. Syntax errors are `truncated` when the text ends
 ///      inside a string or with unclosed brackets, else `malformed_json`. Content after
