@@ -22,7 +22,7 @@ kafka_source_options fast_source_options(const mock_broker& broker, std::string 
                                          std::vector<std::string> topics) {
   kafka_source_options o;
   o.kafka.brokers = broker.bootstrap();
-  o.kafka.extra = {{"session.timeout.ms", "4500"}, {"heartbeat.interval.ms", "500"}};
+  o.kafka.extra = {{"session.timeout.ms", "4000"}, {"heartbeat.interval.ms", "400"}};
   if (const char* debug = std::getenv("DINGWATCH_KAFKA_DEBUG")) {
     o.kafka.extra["debug"] = debug;
     spdlog::set_level(spdlog::level::debug);

@@ -16,8 +16,10 @@ namespace dingwatch::test {
 /// A group id no other test (or earlier run against the same broker) uses.
 std::string unique_group(const std::string& prefix);
 
-/// Consumer options for the mock cluster: short session timeout so a rejoin after a
-/// member leaves takes ~1 s instead of 44 s (the mock waits session.timeout.ms − 1 s).
+/// Consumer options for the mock cluster: `session.timeout.ms=4000`, so a rejoin after a
+/// member leaves takes ~3 s instead of 44 s (the mock waits session.timeout.ms − 1 s), yet
+/// stays above the mock's fixed 3 s initial-join delay (below it, the mock evicts the
+/// joining member and the first join never completes).
 kafka_source_options fast_source_options(const mock_broker& broker, std::string group,
                                          std::vector<std::string> topics);
 

@@ -8,9 +8,12 @@
 /// Limits of librdkafka 2.0.2's mock cluster (see docs and DESIGN.md):
 /// - no persistence; each partition keeps only ~5 MiB / 100,000 messages and silently
 ///   drops the oldest beyond that, so readers must keep up;
-/// - a consumer group's first join waits 3 s (group.initial.rebalance.delay.ms is fixed);
-///   after a member leaves, the next join waits up to the leaving member's
-///   `session.timeout.ms` − 1 s (tests lower `session.timeout.ms`);
+/// - a consumer group's first join waits 3 s (group.initial.rebalance.delay.ms is fixed),
+///   and a joining member that does not heartbeat meanwhile is evicted after its
+///   `session.timeout.ms`: below ~3.5 s the first join never completes;
+/// - any later (re)join, including one after a member leaves, waits the group's
+///   `session.timeout.ms` − 1 s (44 s with the default 45 s; tests use 4 s);
+/// - range, roundrobin and cooperative-sticky assignment all work (tested);
 /// - offset commits are refused with REBALANCE_IN_PROGRESS while the group is joining
 ///   (a real broker accepts them), so an eager-protocol revoke triggered by another
 ///   member joining cannot commit; cooperative-sticky revokes after the join completes
