@@ -143,52 +143,91 @@ constexpr std::array<slot_info, k_slots> k_slot_info = {{
 #undef DW_INFO
 }};
 
-constexpr char fold(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
-
-constexpr std::size_t k_table = 256;
-constexpr std::uint8_t k_empty = 0xFF;
-
-constexpr std::size_t key_hash(char first_folded, std::size_t len, char last, char mid) noexcept {
-  // Folded first letter, length, last and middle bytes: cheap and collision-light here.
-  return (len * 131u + static_cast<unsigned char>(first_folded) * 31u +
-          static_cast<unsigned char>(last) * 7u + static_cast<unsigned char>(mid) * 3u) &
-         (k_table - 1);
-}
-
 constexpr std::size_t k_max_key = 24;
 
-// Keys zero-padded to k_max_key bytes so lookups compare whole 8-byte words.
+// Key lookup: a perfect hash over (length, first 16 bytes) picks the only candidate; one
+// masked 3-word compare confirms it. No probing, no per-byte loops, one hard-to-predict
+// branch (known key or not) per field. The first letter is folded with `| 0x20`, which
+// matches exactly `fold()` for table keys (all start with a lower-case ASCII letter):
+// X | 0x20 == 'a'..'z' only for that letter in either case.
+constexpr std::uint64_t byte_mask(std::size_t n, std::size_t word) noexcept {
+  const std::size_t lo = word * 8;
+  if (n <= lo) return 0;
+  if (n >= lo + 8) return ~std::uint64_t{0};
+  return (std::uint64_t{1} << ((n - lo) * 8)) - 1;
+}
+
+struct key_masks {
+  std::array<std::array<std::uint64_t, 3>, k_max_key + 1> m{};
+};
+constexpr key_masks make_masks() {
+  key_masks k{};
+  for (std::size_t n = 0; n <= k_max_key; ++n)
+    for (std::size_t w = 0; w < 3; ++w) k.m[n][w] = byte_mask(n, w);
+  return k;
+}
+constexpr key_masks k_masks = make_masks();
+
+// Little-endian word of `s[off, off+8)`, zero past the end (constexpr-friendly).
+constexpr std::uint64_t word_of(std::string_view s, std::size_t off) noexcept {
+  std::uint64_t w = 0;
+  for (std::size_t j = 0; j < 8 && off + j < s.size(); ++j)
+    w |= std::uint64_t{static_cast<unsigned char>(s[off + j])} << (8 * j);
+  return w;
+}
+
+constexpr unsigned k_hash_bits = 9;
+constexpr std::size_t k_table = std::size_t{1} << k_hash_bits;
+
+constexpr std::uint32_t key_hash(std::uint64_t w0, std::uint64_t w1, std::size_t n,
+                                 std::uint64_t mul) noexcept {
+  const std::uint64_t x = w0 ^ ((w1 << 29) | (w1 >> 35)) ^ (n * 0x9E3779B97F4A7C15ull);
+  return static_cast<std::uint32_t>((x * mul) >> (64 - k_hash_bits));
+}
+
+// Key words in table order, plus one sentinel entry (len 0xFF) that never matches.
 struct key_entry {
-  std::array<char, k_max_key> bytes{};
-  std::uint8_t len = 0;
+  std::uint64_t w0 = 0, w1 = 0, w2 = 0;
+  std::uint64_t len = 0xFF;
 };
 
-constexpr std::array<key_entry, k_slots> make_keys() {
-  std::array<key_entry, k_slots> keys{};
+struct key_table {
+  std::uint64_t mul = 0;
+  std::array<std::uint8_t, k_table> index{};
+  std::array<key_entry, k_slots + 1> keys{};
+};
+
+constexpr key_table make_key_table() {
+  key_table t{};
   for (std::size_t i = 0; i < k_slots; ++i) {
     const std::string_view k = k_slot_info[i].key;
-    for (std::size_t j = 0; j < k.size(); ++j) keys[i].bytes[j] = k[j];
-    keys[i].len = static_cast<std::uint8_t>(k.size());
+    if (k.empty() || k.size() > k_max_key) throw "key length out of range for the lookup table";
+    if (!(k[0] >= 'a' && k[0] <= 'z')) throw "table keys must start with a lower-case letter";
+    t.keys[i] = {word_of(k, 0), word_of(k, 8), word_of(k, 16), k.size()};
   }
-  return keys;
+  // Search for a multiplier that maps every key to its own bucket.
+  std::uint64_t mul = 0x9FB21C651E98DF25ull;
+  for (int attempt = 0; attempt < 100000; ++attempt) {
+    mul = mul * 6364136223846793005ull + 1442695040888963407ull;
+    const std::uint64_t m = mul | 1;
+    std::array<std::uint8_t, k_table> idx{};
+    for (auto& e : idx) e = static_cast<std::uint8_t>(k_slots);
+    bool clash = false;
+    for (std::size_t i = 0; i < k_slots && !clash; ++i) {
+      const std::uint32_t h = key_hash(t.keys[i].w0, t.keys[i].w1, t.keys[i].len, m);
+      if (idx[h] != k_slots) clash = true;
+      idx[h] = static_cast<std::uint8_t>(i);
+    }
+    if (!clash) {
+      t.mul = m;
+      t.index = idx;
+      return t;
+    }
+  }
+  throw "no perfect hash multiplier found";
 }
 
-constexpr auto k_keys = make_keys();
-
-constexpr std::array<std::uint8_t, k_table> make_table() {
-  std::array<std::uint8_t, k_table> t{};
-  for (auto& e : t) e = k_empty;
-  for (std::size_t i = 0; i < k_slots; ++i) {
-    const std::string_view k = k_slot_info[i].key;
-    if (k.size() > k_max_key) throw "key too long for the lookup table";
-    std::size_t h = key_hash(k[0], k.size(), k[k.size() - 1], k[k.size() / 2]);
-    while (t[h] != k_empty) h = (h + 1) & (k_table - 1);
-    t[h] = static_cast<std::uint8_t>(i);
-  }
-  return t;
-}
-
-constexpr auto k_key_table = make_table();
+constexpr key_table k_key_table = make_key_table();
 
 inline std::uint64_t load64(const char* p) noexcept {
   std::uint64_t w;
@@ -196,34 +235,19 @@ inline std::uint64_t load64(const char* p) noexcept {
   return w;
 }
 
-// Compares `n` bytes at `k` (first byte already folded into `f0`) with a table key.
-// Reads k_max_key bytes from `k`: callers guarantee they are readable.
-inline bool key_equals(const key_entry& e, const char* k, std::size_t n, char f0) noexcept {
-  if constexpr (std::endian::native == std::endian::little) {
-    for (std::size_t off = 0; off < n; off += 8) {
-      std::uint64_t in = load64(k + off);
-      if (off == 0) in = (in & ~std::uint64_t{0xFF}) | static_cast<unsigned char>(f0);
-      const std::size_t rem = n - off;
-      if (rem < 8) in &= (std::uint64_t{1} << (rem * 8)) - 1;
-      if (in != load64(e.bytes.data() + off)) return false;
-    }
-    return true;
-  } else {
-    return e.bytes[0] == f0 && std::memcmp(e.bytes.data() + 1, k + 1, n - 1) == 0;
-  }
-}
-
-// The slot for the `n`-byte key at `k` (k_max_key readable bytes), or count_.
-slot lookup(const char* k, std::size_t n) noexcept {
-  if (n == 0 || n > k_max_key) return slot::count_;
-  const char f0 = fold(k[0]);
-  std::size_t h = key_hash(f0, n, k[n - 1], k[n / 2]);
-  for (;;) {
-    const std::uint8_t i = k_key_table[h];
-    if (i == k_empty) return slot::count_;
-    if (k_keys[i].len == n && key_equals(k_keys[i], k, n, f0)) return static_cast<slot>(i);
-    h = (h + 1) & (k_table - 1);
-  }
+// The slot for the `n`-byte key at `k`, or count_. Reads k_max_key bytes from `k`:
+// callers guarantee they are readable (record padding, or a k_max_key buffer).
+inline slot lookup(const char* k, std::size_t n) noexcept {
+  static_assert(std::endian::native == std::endian::little, "word-compare lookup assumes little endian");
+  if (n - 1 >= k_max_key) return slot::count_;  // n == 0 or n > k_max_key
+  const auto& m = k_masks.m[n];
+  const std::uint64_t w0 = (load64(k) | 0x20) & m[0];
+  const std::uint64_t w1 = load64(k + 8) & m[1];
+  const std::uint64_t w2 = load64(k + 16) & m[2];
+  const std::uint8_t i = k_key_table.index[key_hash(w0, w1, n, k_key_table.mul)];
+  const key_entry& e = k_key_table.keys[i];
+  const bool hit = ((e.w0 ^ w0) | (e.w1 ^ w1) | (e.w2 ^ w2) | (e.len ^ n)) == 0;
+  return hit ? static_cast<slot>(i) : slot::count_;
 }
 
 // True when `p[0, n)` holds a backslash; may read up to 15 bytes past `p + n`.
