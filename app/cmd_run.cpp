@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
+
 #include "assembly.hpp"
 #include "commands.hpp"
 #include "dingwatch/core/metrics.hpp"
@@ -51,6 +53,7 @@ int cmd_run(const run_args& args, shutdown_signal& shutdown) {
   lo.status_to_terminal = false;
   const run_summary s = run_live(p, source, shutdown.token(), lo);
   print_summary(s, stderr);
+  std::printf("%s\n", s.to_json().c_str());  // machine-readable, for scripts
   return 0;
 }
 

@@ -19,6 +19,7 @@ namespace {
 struct overrides {
   std::string config_file;
   std::string brokers, group, metrics, alerts, dlq, log_level;
+  std::vector<std::string> properties;
   std::size_t threads = 0;
   bool no_metrics = false;
 
@@ -28,6 +29,11 @@ struct overrides {
     if (kafka) {
       cmd->add_option("--brokers", brokers, "Kafka bootstrap servers, HOST:PORT[,HOST:PORT…]");
       cmd->add_option("--group", group, "Kafka consumer group (default: dingwatch)");
+      cmd->add_option("-X,--property", properties, "librdkafka property KEY=VALUE (repeatable), e.g. -X security.protocol=SSL")
+          ->check([](const std::string& kv) {
+            return kv.find('=') == std::string::npos || kv.front() == '=' ? "expected KEY=VALUE, got '" + kv + "'"
+                                                                            : std::string();
+          });
     }
     cmd->add_option("--threads", threads, "detection shards (default: one per core)");
     if (metrics_flag) {
@@ -42,6 +48,10 @@ struct overrides {
     config c = config_file.empty() ? config{} : load_config(config_file);
     if (!brokers.empty()) c.kafka.brokers = brokers;
     if (!group.empty()) c.kafka.group = group;
+    for (const auto& kv : properties) {
+      const auto eq = kv.find('=');
+      c.kafka.properties[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
     if (threads > 0) c.pipeline.threads = threads;
     if (!metrics.empty()) c.metrics_listen = metrics;
     if (no_metrics) c.metrics_listen.clear();

@@ -382,6 +382,7 @@ struct pipeline::impl {
       }
       release(b);
       if (status == poll_status::end_of_input) break;
+      if (!source.ready()) last_record = clock::now();
       if (options.idle_exit && clock::now() - last_record >= *options.idle_exit) {
         spdlog::info("no records for {} ms: finishing", options.idle_exit->count());
         break;

@@ -43,6 +43,10 @@ class record_source {
 
   /// Commits synchronously whatever was passed to `commit` and not yet committed.
   virtual void flush_commits() {}
+
+  /// False while the source cannot deliver yet (e.g. a consumer still joining its
+  /// group); idle time is only counted once it is ready.
+  [[nodiscard]] virtual bool ready() const noexcept { return true; }
 };
 
 }  // namespace dingwatch

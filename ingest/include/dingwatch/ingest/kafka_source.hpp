@@ -69,6 +69,8 @@ class kafka_source final : public record_source {
 
   /// Number of partitions currently assigned to this member.
   [[nodiscard]] std::size_t assigned_partitions() const noexcept { return assigned_.size(); }
+  /// Ready once the group has assigned this member at least one partition.
+  [[nodiscard]] bool ready() const noexcept override { return !assigned_.empty(); }
 
  private:
   struct topic_entry {

@@ -1,0 +1,158 @@
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "support/process.hpp"
+
+using namespace dingwatch::test;
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) out.push_back(line);
+  return out;
+}
+
+fs::path temp_dir(const std::string& name) {
+  auto dir = fs::temp_directory_path() / ("dingwatch-test-" + name + "-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+}  // namespace
+
+TEST_CASE("replay of the shared samples decodes every record and flags the downloads from abroad") {
+  const std::string samples = DINGWATCH_SAMPLES_DIR;
+  auto [code, out] = run_to_end({DINGWATCH_BINARY, "replay", samples + "/events.jsonl",
+                                 samples + "/audit.jsonl", samples + "/flows.jsonl"});
+  REQUIRE(code == 0);
+  const auto lines = lines_of(out);
+  REQUIRE(!lines.empty());
+  const auto summary = json::parse(lines.back());
+  CHECK(summary["read"] == 15);
+  CHECK(summary["decoded"] == 15);
+  CHECK(summary["events"] == 16);  // attendance dataList fans out to two events
+  CHECK(summary["rejected"].empty());
+  CHECK(summary["alerts"] == 2);
+
+  std::map<std::string, json> by_ip;
+  for (std::size_t i = 0; i + 1 < lines.size(); ++i) {
+    auto a = json::parse(lines[i]);
+    by_ip[a["source"]["ip"]] = a;
+  }
+  REQUIRE(by_ip.contains("47.96.12.200"));
+  const auto& a = by_ip["47.96.12.200"];
+  CHECK(a["rule"]["id"] == "DW-XB-001");
+  CHECK(a["rule"]["family"] == "cross_border");
+  CHECK(a["pdpa"]["articles"] == json::array({"19", "20"}));
+  CHECK(a["user"]["id"] == "0199001122334455");
+  CHECK(a["user"]["name"] == "M**** F********");  // masked, never the real name
+  CHECK(a["message"].get<std::string>().find("Maria") == std::string::npos);
+  CHECK(a["event"]["refs"][0] == "audit/1/2");
+  CHECK(a["alert"]["id"].get<std::string>().size() == 32);
+}
+
+TEST_CASE("replay keeps every hostile record in the dead-letter file with its reason") {
+  const fs::path hostile = fs::path(DINGWATCH_TEST_DATA_DIR) / "hostile";
+  std::vector<std::string> argv = {DINGWATCH_BINARY, "replay"};
+  std::size_t files = 0;
+  for (const auto& e : fs::directory_iterator(hostile)) {
+    argv.push_back(e.path().string());
+    ++files;
+  }
+  REQUIRE(files >= 20);
+  const auto dir = temp_dir("hostile");
+  const auto dlq = dir / "dlq.jsonl";
+  argv.insert(argv.end(), {"--dlq", dlq.string()});
+  auto [code, out] = run_to_end(argv, (dir / "stderr").string());
+  REQUIRE(code == 0);
+  const auto summary = json::parse(lines_of(out).back());
+  CHECK(summary["decoded"] == 0);
+
+  std::ifstream in(dlq);
+  std::map<std::string, std::size_t> letters_per_file;
+  std::size_t letters = 0;
+  for (std::string line; std::getline(in, line);) {
+    const auto d = json::parse(line);
+    const std::string file = fs::path(d["topic"].get<std::string>()).filename().string();
+    const std::string expected_reason = file.substr(0, file.find("__"));
+    CHECK(d["reason"] == expected_reason);
+    CHECK((d.contains("record") || d.contains("record_base64")));
+    ++letters_per_file[file];
+    ++letters;
+  }
+  CHECK(letters == summary["read"].get<std::size_t>());  // nothing silently gone
+  std::size_t rejected = 0;
+  for (const auto& [reason, n] : summary["rejected"].items()) rejected += n.get<std::size_t>();
+  CHECK(rejected == letters);
+  for (const auto& e : fs::directory_iterator(hostile))
+    if (fs::file_size(e.path()) > 0)  // a zero-byte file holds no line, hence no record
+      CHECK(letters_per_file[e.path().filename().string()] >= 1);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("gen writes one JSONL file per topic and the same traffic for the same seed") {
+  const auto a = temp_dir("gen-a");
+  const auto b = temp_dir("gen-b");
+  for (const auto& dir : {a, b}) {
+    auto [code, out] = run_to_end({DINGWATCH_BINARY, "gen", "--events", "5000", "--seed", "42", "--out",
+                                   dir.string(), "--labels", (dir / "labels.jsonl").string(),
+                                   "--incident-rate", "0.2"});
+    REQUIRE(code == 0);
+  }
+  std::size_t total = 0;
+  for (const char* topic : {"dingtalk.events", "dingtalk.audit", "dingtalk.flows"}) {
+    const auto file = std::string(topic) + ".jsonl";
+    std::ifstream fa(a / file), fb(b / file);
+    std::stringstream sa, sb;
+    sa << fa.rdbuf();
+    sb << fb.rdbuf();
+    CHECK(sa.str() == sb.str());
+    const auto lines = lines_of(sa.str());
+    CHECK(!lines.empty());
+    total += lines.size();
+  }
+  CHECK(total == 5000);
+  std::ifstream labels(a / "labels.jsonl");
+  std::string first;
+  REQUIRE(std::getline(labels, first));
+  const auto label = json::parse(first);
+  for (const char* key : {"id", "family", "kind", "user_id", "start_ms", "end_ms"}) CHECK(label.contains(key));
+
+  // And the replay of generated traffic decodes all of it.
+  auto [code, out] = run_to_end({DINGWATCH_BINARY, "replay", (a / "dingtalk.events.jsonl").string(),
+                                 (a / "dingtalk.audit.jsonl").string(), (a / "dingtalk.flows.jsonl").string()});
+  REQUIRE(code == 0);
+  const auto summary = json::parse(lines_of(out).back());
+  CHECK(summary["read"] == 5000);
+  CHECK(summary["decoded"] == 5000);
+  fs::remove_all(a);
+  fs::remove_all(b);
+}
+
+TEST_CASE("a broken configuration file is refused with every problem and its line") {
+  const auto dir = temp_dir("config");
+  const auto cfg = dir / "bad.yaml";
+  std::ofstream(cfg) << "kafka:\n  brokers: 127.0.0.1:1\n  grup: x\npipeline:\n  threads: many\nfoo: 1\n";
+  auto [code, out] = run_to_end({DINGWATCH_BINARY, "run", "-c", cfg.string()}, (dir / "stderr").string());
+  CHECK(code == 2);
+  std::ifstream err(dir / "stderr");
+  std::stringstream text;
+  text << err.rdbuf();
+  const auto msg = text.str();
+  CHECK(msg.find("3 problem(s)") != std::string::npos);
+  CHECK(msg.find("bad.yaml:3:3: unknown key 'grup' in kafka") != std::string::npos);
+  CHECK(msg.find("bad.yaml:5:12: 'threads' has the wrong type") != std::string::npos);
+  CHECK(msg.find("bad.yaml:6:1: unknown key 'foo'") != std::string::npos);
+  fs::remove_all(dir);
+}
