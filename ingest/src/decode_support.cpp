@@ -11,6 +11,9 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 namespace dingwatch::detail {
 
@@ -72,8 +75,10 @@ bool contains_icase_ascii(std::string_view hay, std::string_view lower_needle) n
 
 }  // namespace
 
-std::size_t count_openers(std::string_view s, bool& has_nul) noexcept {
-  // '[' (0x5B) | 0x20 == '{' (0x7B), and no other byte maps to 0x7B.
+namespace {
+
+// '[' (0x5B) | 0x20 == '{' (0x7B), and no other byte maps to 0x7B.
+std::size_t count_openers_sse2(std::string_view s, bool& has_nul) noexcept {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const std::size_t n = s.size();
   std::size_t count = 0, i = 0;
@@ -104,6 +109,55 @@ std::size_t count_openers(std::string_view s, bool& has_nul) noexcept {
     has_nul |= p[i] == 0;
   }
   return count;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define DW_HAVE_AVX512_SCAN 1
+// 64 bytes per step; the tail is a masked load, which never touches bytes past the end.
+__attribute__((target("avx512f,avx512bw,popcnt,bmi2"))) std::size_t count_openers_avx512(
+    std::string_view s, bool& has_nul) noexcept {
+  const char* p = s.data();
+  const std::size_t n = s.size();
+  const __m512i brace = _mm512_set1_epi8('{');
+  const __m512i bit = _mm512_set1_epi8(0x20);
+  const __m512i zero = _mm512_setzero_si512();
+  std::size_t count = 0, i = 0;
+  __mmask64 nul = 0;
+  for (; i + 64 <= n; i += 64) {
+    const __m512i raw = _mm512_loadu_si512(p + i);
+    nul |= _mm512_cmpeq_epi8_mask(raw, zero);
+    count += static_cast<std::size_t>(
+        _mm_popcnt_u64(_mm512_cmpeq_epi8_mask(_mm512_or_si512(raw, bit), brace)));
+  }
+  if (i < n) {
+    const __mmask64 live = _bzhi_u64(~std::uint64_t{0}, static_cast<unsigned>(n - i));
+    const __m512i raw = _mm512_maskz_loadu_epi8(live, p + i);
+    nul |= _mm512_mask_cmpeq_epi8_mask(live, raw, zero);
+    count += static_cast<std::size_t>(
+        _mm_popcnt_u64(_mm512_mask_cmpeq_epi8_mask(live, _mm512_or_si512(raw, bit), brace)));
+  }
+  has_nul = nul != 0;
+  return count;
+}
+#endif
+
+using count_fn = std::size_t (*)(std::string_view, bool&) noexcept;
+
+count_fn pick_count_openers() noexcept {
+#if defined(DW_HAVE_AVX512_SCAN)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("bmi2") &&
+      __builtin_cpu_supports("popcnt"))
+    return count_openers_avx512;
+#endif
+  return count_openers_sse2;
+}
+
+}  // namespace
+
+std::size_t count_openers(std::string_view s, bool& has_nul) noexcept {
+  static const count_fn impl = pick_count_openers();  // CPU dispatch, resolved once
+  return impl(s, has_nul);
 }
 
 bool is_blank(std::string_view s) noexcept {
