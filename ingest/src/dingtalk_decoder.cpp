@@ -357,22 +357,46 @@ struct dingtalk_decoder::impl {
 
   // ---- value readers -------------------------------------------------------------
 
-  // A string value as a view into the input (no escapes) or an arena copy.
-  result read_string(ondemand::value& v, std::string_view& out_s) {
-    std::string_view tok = v.raw_json_token();
-    while (!tok.empty() && (tok.back() == ' ' || tok.back() == '\t' || tok.back() == '\n' ||
-                            tok.back() == '\r'))
-      tok.remove_suffix(1);
-    if (tok.size() < 2 || tok.front() != '"' || tok.back() != '"') return reject_reason::malformed_json;
-    const std::string_view body = tok.substr(1, tok.size() - 2);
-    if (!has_backslash(body.data(), body.size())) {
-      out_s = body;
+  // A string value as a view into the input (no escapes) or an arena copy. `tok` is the
+  // value's raw token: it starts with the opening quote and runs to the next structural
+  // character, so only JSON whitespace can follow the closing quote.
+  result read_string(ondemand::value& v, std::string_view tok, std::string_view& out_s) {
+    const char* open = tok.data();
+    const char* close = open + tok.size() - 1;
+    while (close > open && *close != '"') {
+      const char c = *close;
+      if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return reject_reason::malformed_json;
+      --close;
+    }
+    if (close == open || *open != '"') return reject_reason::malformed_json;
+    const std::size_t n = static_cast<std::size_t>(close - open - 1);
+    if (!has_backslash(open + 1, n)) {
+      out_s = {open + 1, n};
       return ok;
     }
     std::string_view unescaped;
     if (auto e = v.get_string().get(unescaped)) return from_simdjson(e);
     out_s = arena->copy(unescaped);
     return ok;
+  }
+  result read_string(ondemand::value& v, std::string_view& out_s) {
+    return read_string(v, v.raw_json_token(), out_s);
+  }
+
+  // The JSON type a value's first byte announces (what `value::type()` computes);
+  // false for a byte no value starts with (simdjson's TAPE_ERROR).
+  static bool type_from_byte(char c, ondemand::json_type& t) noexcept {
+    using jt = ondemand::json_type;
+    switch (c) {
+      case '"': t = jt::string; return true;
+      case '-': case '0': case '1': case '2': case '3': case '4':
+      case '5': case '6': case '7': case '8': case '9': t = jt::number; return true;
+      case '{': t = jt::object; return true;
+      case '[': t = jt::array; return true;
+      case 'n': t = jt::null; return true;
+      case 't': case 'f': t = jt::boolean; return true;
+      default: return false;
+    }
   }
 
   static result type_of(ondemand::value& v, ondemand::json_type& t) {
@@ -397,8 +421,8 @@ struct dingtalk_decoder::impl {
     return ok;
   }
 
-  result read_timestamp(ondemand::value& v, ondemand::json_type t, bool macau_local,
-                        std::int64_t& ms) {
+  result read_timestamp(ondemand::value& v, std::string_view tok, ondemand::json_type t,
+                        bool macau_local, std::int64_t& ms) {
     ms = k_absent;
     conv c = conv::bad;
     if (t == ondemand::json_type::null) return expect_null(v);
@@ -417,7 +441,7 @@ struct dingtalk_decoder::impl {
       }
     } else if (t == ondemand::json_type::string) {
       std::string_view s;
-      if (auto r = read_string(v, s)) return r;
+      if (auto r = read_string(v, tok, s)) return r;
       c = macau_local ? detail::epoch_ms_from_macau_local(s, ms) : detail::epoch_ms_from_string(s, ms);
     } else {
       return reject_reason::wrong_type;
@@ -437,7 +461,8 @@ struct dingtalk_decoder::impl {
       // The key runs from after its opening quote to the last quote before the value
       // (only ':' and whitespace lie between), so no scan over the key is needed.
       const char* k = f.key().raw();
-      const char* end = v.raw_json_token().data() - 1;
+      const std::string_view tok = v.raw_json_token();
+      const char* end = tok.data() - 1;
       while (*end != '"') --end;
       const auto n = static_cast<std::size_t>(end - k);
       slot s = lookup(k, n);
@@ -452,12 +477,12 @@ struct dingtalk_decoder::impl {
         s = lookup(buf.data(), key.size());
         if (s == slot::count_) continue;
       }
-      if (auto r = read_field(s, v, bag, lv)) return r;
+      if (auto r = read_field(s, v, tok, bag, lv)) return r;
     }
     return ok;
   }
 
-  result read_field(slot s, ondemand::value& v, field_bag& bag, level lv) {
+  result read_field(slot s, ondemand::value& v, std::string_view tok, field_bag& bag, level lv) {
     const vk kind = k_slot_info[static_cast<std::size_t>(s)].kind;
     // Containers that only make sense at some levels are ignored elsewhere.
     if ((kind == vk::headers || kind == vk::data) && lv != level::root) return ok;
@@ -471,22 +496,21 @@ struct dingtalk_decoder::impl {
     sv.n = 0;
 
     ondemand::json_type t;
-    if (auto r = type_of(v, t)) return r;
+    if (!type_from_byte(tok[0], t)) return reject_reason::malformed_json;
     using jt = ondemand::json_type;
 
     switch (kind) {
       case vk::str:
         if (t == jt::null) return expect_null(v);
         if (t != jt::string) return reject_reason::wrong_type;
-        return read_string(v, sv.s);
+        return read_string(v, tok, sv.s);
 
       case vk::id:
         if (t == jt::null) return expect_null(v);
-        if (t == jt::string) return read_string(v, sv.s);
+        if (t == jt::string) return read_string(v, tok, sv.s);
         if (t == jt::number) {
           std::int64_t i = 0;
           if (auto r = read_int(v, i)) return r;
-          std::string_view tok = v.raw_json_token();
           std::size_t len = 0;
           while (len < tok.size() && (tok[len] == '-' || (tok[len] >= '0' && tok[len] <= '9'))) ++len;
           sv.s = tok.substr(0, len);
@@ -496,7 +520,7 @@ struct dingtalk_decoder::impl {
 
       case vk::ts:
       case vk::local_ts:
-        return read_timestamp(v, t, kind == vk::local_ts, sv.i);
+        return read_timestamp(v, tok, t, kind == vk::local_ts, sv.i);
 
       case vk::i64: {
         if (t == jt::null) return expect_null(v);
@@ -504,7 +528,7 @@ struct dingtalk_decoder::impl {
           if (auto r = read_int(v, sv.i)) return r;
         } else if (t == jt::string) {
           std::string_view str;
-          if (auto r = read_string(v, str)) return r;
+          if (auto r = read_string(v, tok, str)) return r;
           const conv c = detail::int_from_string(str, sv.i);
           if (c == conv::bad) return reject_reason::wrong_type;
           if (c == conv::absent) sv.i = k_absent;
@@ -526,7 +550,7 @@ struct dingtalk_decoder::impl {
           }
         } else if (t == jt::string) {
           std::string_view str;
-          if (auto r = read_string(v, str)) return r;
+          if (auto r = read_string(v, tok, str)) return r;
           const conv c = detail::double_from_string(str, d);
           if (c == conv::bad) return reject_reason::wrong_type;
           if (c == conv::absent) return ok;
@@ -544,7 +568,7 @@ struct dingtalk_decoder::impl {
         if (t == jt::null) return expect_null(v);
         if (t == jt::string) {
           sv.n = 1;
-          return read_string(v, sv.s);
+          return read_string(v, tok, sv.s);
         }
         if (t != jt::array) return reject_reason::wrong_type;
         ondemand::array arr;
@@ -587,14 +611,13 @@ struct dingtalk_decoder::impl {
         if (t == jt::null) return expect_null(v);
         if (t == jt::number) {
           if (auto r = read_int(v, sv.i)) return r;
-          std::string_view tok = v.raw_json_token();
           std::size_t len = 0;
           while (len < tok.size() && (tok[len] == '-' || (tok[len] >= '0' && tok[len] <= '9'))) ++len;
           sv.s = tok.substr(0, len);
           sv.n = 1;  // n = 1 marks "numeric code"
           return ok;
         }
-        if (t == jt::string) return read_string(v, sv.s);
+        if (t == jt::string) return read_string(v, tok, sv.s);
         return reject_reason::wrong_type;
 
       case vk::headers: {
@@ -614,7 +637,7 @@ struct dingtalk_decoder::impl {
         }
         if (t != jt::string) return reject_reason::wrong_type;
         std::string_view str;
-        if (auto r = read_string(v, str)) return r;
+        if (auto r = read_string(v, tok, str)) return r;
         // Needs its own padding before it can be parsed: copy with k_record_padding.
         sv.s = arena->copy(str, k_record_padding);
         return ok;
