@@ -31,10 +31,11 @@ run_summary run_live(pipeline& p, const kafka_source& source, std::stop_token st
         with_commas(static_cast<std::uint64_t>((read - last_read) / (dt > 0 ? dt : 1))),
         with_commas(read), with_commas(static_cast<std::uint64_t>(std::max<std::int64_t>(0, source.lag()))),
         with_commas(st.rejected), with_commas(st.alerts));
+    const std::string shown = source.ready() ? line : line + " | joining the consumer group…";
     if (options.status_to_terminal)
-      std::fprintf(stderr, "%s\n", line.c_str());
+      std::fprintf(stderr, "%s\n", shown.c_str());
     else
-      spdlog::info("{}", line);
+      spdlog::info("{}", shown);
     last_read = read;
     last_tick = now;
     if (options.finished && options.finished(st)) inner.request_stop();

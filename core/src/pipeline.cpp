@@ -238,13 +238,15 @@ struct pipeline::impl {
     return true;
   }
 
+  /// A free batch; at most `max_batches_in_flight` + 1 exist (the extra one keeps the
+  /// source polled while paused).
   batch_slot* acquire() {
     if (!free_slots.empty()) {
       auto* b = free_slots.back();
       free_slots.pop_back();
       return b;
     }
-    if (slots.size() < options.max_batches_in_flight) {
+    if (slots.size() <= options.max_batches_in_flight) {
       slots.push_back(std::make_unique<batch_slot>());
       return slots.back().get();
     }
@@ -345,16 +347,20 @@ struct pipeline::impl {
       depth_gauges[i]->Set(static_cast<double>(shards[i]->depth()));
   }
 
-  void wait_for_progress(std::chrono::milliseconds timeout) {
+  /// Waits until the oldest batch in flight is finished; false on timeout.
+  bool wait_for_progress(std::chrono::milliseconds timeout) {
     std::unique_lock lock(done_mutex);
-    done_cv.wait_for(lock, timeout, [&] {
+    return done_cv.wait_for(lock, timeout, [&] {
       return !in_flight.empty() && in_flight.front()->pending_shards.load() == 0;
     });
   }
 
-  void update_backpressure() {
+  /// Backpressure. A full pipeline first just waits for the shards (usually for
+  /// microseconds); only a real stall pauses the source, because pausing a Kafka
+  /// consumer discards what it had prefetched. Resumes once half the room is free.
+  void apply_backpressure() {
     const std::size_t limit = options.max_batches_in_flight;
-    if (!paused && in_flight.size() >= limit) {
+    if (in_flight.size() >= limit && !wait_for_progress(k_stall_before_pause) && !paused) {
       source.pause();
       paused = true;
     } else if (paused && in_flight.size() <= limit / 2) {
@@ -363,15 +369,18 @@ struct pipeline::impl {
     }
   }
 
+  static constexpr std::chrono::milliseconds k_stall_before_pause{100};
+
   run_summary run(std::stop_token stop) {
     const auto started = clock::now();
     auto last_record = started;
     while (!stop.stop_requested()) {
       reap();
-      update_backpressure();
+      apply_backpressure();
+      if (in_flight.size() >= options.max_batches_in_flight && !paused) continue;
       batch_slot* b = acquire();
-      if (b == nullptr) {
-        wait_for_progress(std::chrono::milliseconds(100));
+      if (b == nullptr) {  // paused and even the spare batch is in flight
+        wait_for_progress(k_stall_before_pause);
         continue;
       }
       const poll_status status = source.poll(b->records, options.batch_size, options.poll_timeout);
