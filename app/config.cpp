@@ -21,7 +21,7 @@ class problems {
   template <class T>
   void read(const YAML::Node& parent, const char* key, T& out, const char* hint) {
     const YAML::Node n = parent[key];
-    if (!n) return;
+    if (!n || n.IsNull()) return;  // absent or empty: keep the default
     try {
       out = n.as<T>();
     } catch (const YAML::Exception&) {

@@ -156,3 +156,13 @@ TEST_CASE("a broken configuration file is refused with every problem and its lin
   CHECK(msg.find("bad.yaml:6:1: unknown key 'foo'") != std::string::npos);
   fs::remove_all(dir);
 }
+
+TEST_CASE("the documented example configuration loads and drives a replay") {
+  const std::string cfg = std::string(DINGWATCH_TEST_DATA_DIR) + "/../../config/dingwatch.example.yaml";
+  auto [code, out] = run_to_end({DINGWATCH_BINARY, "replay", "-c", cfg,
+                                 std::string(DINGWATCH_SAMPLES_DIR) + "/audit.jsonl"});
+  REQUIRE(code == 0);
+  const auto summary = json::parse(lines_of(out).back());
+  CHECK(summary["read"] == 4);
+  CHECK(summary["alerts"] == 2);
+}
