@@ -12,7 +12,7 @@ packages=(
   # configuration, command line, JSON
   libyaml-cpp-dev libcli11-dev libfmt-dev nlohmann-json3-dev
   # benchmarks and test tools: Kafka CLI client, real Prometheus for dashboard checks
-  libbenchmark-dev kcat prometheus
+  libbenchmark-dev kcat prometheus prometheus-alertmanager python3
 )
 
 missing=()

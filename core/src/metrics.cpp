@@ -64,6 +64,8 @@ prometheus::Gauge& metrics::consumer_lag(std::string_view topic, std::int32_t pa
 prometheus::Gauge& metrics::shard_queue_depth(std::size_t shard) {
   return queue_depth_->Add({{"shard", std::to_string(shard)}});
 }
-prometheus::Counter& metrics::dlq_errors() { return sink_errors_->Add({{"sink", "dlq"}}); }
+prometheus::Counter& metrics::sink_errors(std::string_view sink) {
+  return sink_errors_->Add({{"sink", std::string(sink)}});
+}
 
 }  // namespace dingwatch

@@ -183,6 +183,9 @@ struct pipeline::impl {
       for (std::size_t r = 0; r < k_reject_reason_count; ++r)
         rejected_counters[r] = &m->rejected(k_all_reject_reasons[r]);
       for (std::size_t i = 0; i < shards.size(); ++i) depth_gauges.push_back(&m->shard_queue_depth(i));
+      // Export every sink's error counter from the start: zeros, not gaps, on dashboards.
+      for (alert_sink* sink : sinks) m->sink_errors(sink->name());
+      if (dead_letters != nullptr) m->sink_errors("dlq");
     }
     for (auto& sh : shards) {
       sh->thread = std::jthread([this, s = sh.get()] {
@@ -218,6 +221,7 @@ struct pipeline::impl {
       auto backoff = std::chrono::milliseconds(50);
       while (!sink->write(alerts)) {
         stats.sink_errors.fetch_add(1, std::memory_order_relaxed);
+        if (m != nullptr) m->sink_errors(sink->name()).Increment();
         reject_log.warn(fmt::format("sink:{}", sink->name()),
                         fmt::format("sink {} failed to write {} alert(s); retrying", sink->name(),
                                     alerts.size()));
@@ -329,7 +333,7 @@ struct pipeline::impl {
       auto backoff = std::chrono::milliseconds(50);
       while (!dead_letters->flush()) {
         stats.sink_errors.fetch_add(1, std::memory_order_relaxed);
-        if (m != nullptr) m->dlq_errors().Increment();
+        if (m != nullptr) m->sink_errors("dlq").Increment();
         reject_log.warn("sink:dlq", "dead-letter sink failed to flush; retrying");
         if (abandon_sinks.load()) {  // uncommitted: the records are read again
           commits_blocked = true;

@@ -38,7 +38,7 @@ class metrics {
   prometheus::Counter& alerts(std::string_view rule, family f, severity s);
   prometheus::Gauge& consumer_lag(std::string_view topic, std::int32_t partition);
   prometheus::Gauge& shard_queue_depth(std::size_t shard);
-  prometheus::Counter& dlq_errors();
+  prometheus::Counter& sink_errors(std::string_view sink);
   prometheus::Histogram& detect_seconds() { return *detect_seconds_; }
   prometheus::Histogram& alert_latency_seconds() { return *alert_latency_; }
   prometheus::Gauge& rules_loaded() { return *rules_loaded_; }
