@@ -23,7 +23,8 @@ test: build
 	ctest --preset $(PRESET) -j $(JOBS)
 
 bench: build
-	$(BIN) bench
+	build/$(PRESET)/bench/decode/decode_bench --benchmark_min_time=1 --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+	@if [ -x build/$(PRESET)/bench/ingest/ingest_bench ]; then build/$(PRESET)/bench/ingest/ingest_bench; fi
 
 clean:
 	rm -rf build
