@@ -682,7 +682,7 @@ struct dingtalk_decoder::impl {
           if (auto e = ev.get_object().get(o)) return from_simdjson(e);
           element.reset();
           if (auto r = walk_object(o, element, level::element)) return r;
-          out->push_back(element_event(element));
+          fill_element_event(element, out->emplace_back(event_kind::attendance));
           ++sv.n;
         }
         return ok;
@@ -691,9 +691,7 @@ struct dingtalk_decoder::impl {
     return ok;
   }
 
-  static normalized_event element_event(const field_bag& e) {
-    normalized_event ev;
-    ev.kind = event_kind::attendance;
+  static void fill_element_event(const field_bag& e, normalized_event& ev) {
     ev.user_id = e.str(slot::user_id);
     ev.corp_id = e.str(slot::corp_id);
     ev.event_id = e.str(slot::biz_id);
@@ -704,7 +702,6 @@ struct dingtalk_decoder::impl {
     ev.location_outside = e.str(slot::location_result) == "Outside";
     ev.location_method = e.str(slot::location_method);
     ev.device = e.str(slot::device_sn);
-    return ev;
   }
 
   // ---- documents -----------------------------------------------------------------
@@ -842,9 +839,8 @@ struct dingtalk_decoder::impl {
         first_of(h.str(slot::event_corp_id), p.str(slot::corp_id), h.str(slot::corp_id));
     if (kind == event_kind::attendance) return fan_out(h, p, type, corp, rec);
 
-    normalized_event& ev = begin_event();
+    normalized_event& ev = begin_event(kind);
     ev.type = type;
-    ev.kind = kind;
     ev.corp_id = corp;
     ev.event_id = first_of(h.str(slot::event_id), p.str(slot::event_id),
                            first_of(p.str(slot::process_instance_id), p.str(slot::biz_id)));
@@ -915,11 +911,14 @@ struct dingtalk_decoder::impl {
     return ok;
   }
 
-  // A fresh event at the end of `out`, after dropping elements of a dataList that this
-  // shape does not use. On a later failure decode() rolls `out` back.
-  normalized_event& begin_event() {
+  // A fresh event of `kind` at the end of `out`, after dropping elements of a dataList
+  // that this shape does not use. On a later failure decode() rolls `out` back.
+  // Constructed as `normalized_event(kind)` (C++20 parenthesised aggregate init): every
+  // other member gets its default initializer once. `emplace_back()` would value-
+  // initialise, which zero-fills all ~500 bytes (rep stos) before storing the defaults.
+  normalized_event& begin_event(event_kind kind) {
     out->resize(out_start);
-    return out->emplace_back();
+    return out->emplace_back(kind);
   }
 
   result finish(normalized_event& ev, const raw_record& rec, source_topic family) {
@@ -937,8 +936,7 @@ struct dingtalk_decoder::impl {
   }
 
   result build_audit_camel(const field_bag& b, const raw_record& rec) {
-    normalized_event& ev = begin_event();
-    ev.kind = event_kind::audit;
+    normalized_event& ev = begin_event(event_kind::audit);
     ev.ts_ms = b.num(slot::gmt_create);
     ev.user_id = b.str(slot::user_id);
     if (ev.ts_ms == k_absent || ev.user_id.empty()) return reject_reason::missing_field;
@@ -961,8 +959,7 @@ struct dingtalk_decoder::impl {
   }
 
   result build_audit_snake(const field_bag& b, const raw_record& rec) {
-    normalized_event& ev = begin_event();
-    ev.kind = event_kind::audit;
+    normalized_event& ev = begin_event(event_kind::audit);
     ev.ts_ms = b.num(slot::gmt_create_s);
     ev.user_id = b.str(slot::emp_id);
     if (ev.ts_ms == k_absent || ev.user_id.empty()) return reject_reason::missing_field;
@@ -991,8 +988,7 @@ struct dingtalk_decoder::impl {
   }
 
   result build_getupdatedata(const field_bag& b, const raw_record& rec) {
-    normalized_event& ev = begin_event();
-    ev.kind = event_kind::attendance;
+    normalized_event& ev = begin_event(event_kind::attendance);
     ev.ts_ms = b.num(slot::user_check_time);
     ev.user_id = b.str(slot::userid);
     if (ev.ts_ms == k_absent || ev.user_id.empty()) return reject_reason::missing_field;
@@ -1009,8 +1005,7 @@ struct dingtalk_decoder::impl {
   }
 
   result build_flow(const field_bag& b, const raw_record& rec) {
-    normalized_event& ev = begin_event();
-    ev.kind = event_kind::flow;
+    normalized_event& ev = begin_event(event_kind::flow);
     ev.ts_ms = b.num(slot::ts);
     ev.user_id = b.str(slot::user_id);
     if (ev.ts_ms == k_absent || ev.user_id.empty()) return reject_reason::missing_field;
