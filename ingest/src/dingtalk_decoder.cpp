@@ -512,6 +512,17 @@ struct dingtalk_decoder::impl {
         if (auto r = read_string(v, tok, sv.s)) return r;
         continue;
       }
+      // Same for the next most common: an epoch timestamp given as a JSON integer.
+      if (k_slot_info[static_cast<std::size_t>(s)].kind == vk::ts &&
+          static_cast<unsigned char>(tok[0] - '0') <= 9) {
+        if (!bag.mark(s)) return reject_reason::malformed_json;  // duplicate key
+        slot_value& sv = bag.at(s);
+        sv.s = {};
+        sv.d = std::numeric_limits<double>::quiet_NaN();
+        sv.n = 0;
+        if (auto r = read_timestamp(v, tok, ondemand::json_type::number, false, sv.i)) return r;
+        continue;
+      }
       if (auto r = read_field(s, v, tok, bag, lv)) return r;
     }
     return ok;
