@@ -46,25 +46,29 @@ std::string iso8601_utc(std::int64_t epoch_ms) {
 }
 
 bool parse_macau_local(const char* s, std::size_t n, std::int64_t& epoch_ms) noexcept {
-  // yyyy-MM-dd HH:mm:ss
-  if (n != 19 || s[4] != '-' || s[7] != '-' || (s[10] != ' ' && s[10] != 'T') || s[13] != ':' ||
-      s[16] != ':')
-    return false;
-  auto num = [&](int pos, int len, int& out) {
+  // yyyy-MM-dd HH:mm:ss[.SSS] (a 'T' may separate date and time)
+  if (n != 19 && n != 23) return false;
+  auto num = [&](std::size_t pos, std::size_t len, unsigned& out) {
     out = 0;
-    for (int i = pos; i < pos + len; ++i) {
+    for (std::size_t i = pos; i < pos + len; ++i) {
       if (s[i] < '0' || s[i] > '9') return false;
-      out = out * 10 + (s[i] - '0');
+      out = out * 10 + static_cast<unsigned>(s[i] - '0');
     }
     return true;
   };
-  int y, mo, d, h, mi, se;
-  if (!num(0, 4, y) || !num(5, 2, mo) || !num(8, 2, d) || !num(11, 2, h) || !num(14, 2, mi) ||
-      !num(17, 2, se))
+  unsigned y, mo, d, h, mi, se, frac = 0;
+  if (!num(0, 4, y) || s[4] != '-' || !num(5, 2, mo) || s[7] != '-' || !num(8, 2, d) ||
+      (s[10] != ' ' && s[10] != 'T') || !num(11, 2, h) || s[13] != ':' || !num(14, 2, mi) ||
+      s[16] != ':' || !num(17, 2, se))
     return false;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return false;
-  const std::int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
-  epoch_ms = days * k_day_ms + (h * 3600LL + mi * 60LL + se) * 1000 - k_macau_offset_ms;
+  if (n == 23 && (s[19] != '.' || !num(20, 3, frac))) return false;
+  static constexpr unsigned k_days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (mo < 1 || mo > 12 || d < 1 || d > k_days[mo - 1] + (mo == 2 && leap) || h > 23 || mi > 59 ||
+      se > 59)
+    return false;
+  const std::int64_t days = days_from_civil(static_cast<int>(y), mo, d);
+  epoch_ms = days * k_day_ms + (h * 3600LL + mi * 60LL + se) * 1000 + frac - k_macau_offset_ms;
   return true;
 }
 

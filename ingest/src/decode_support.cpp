@@ -1,5 +1,7 @@
 #include "decode_support.hpp"
 
+#include "dingwatch/core/time.hpp"
+
 #include <simdjson.h>
 
 #include <algorithm>
@@ -25,35 +27,6 @@ constexpr std::int64_t k_min_s = k_min_ms / 1000;
 constexpr std::int64_t k_max_s = k_max_ms / 1000;
 
 constexpr bool is_ws(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-// Days since 1970-01-01 for a proleptic Gregorian date (H. Hinnant's algorithm).
-constexpr std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-constexpr bool is_leap(std::int64_t y) noexcept { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-constexpr unsigned days_in_month(std::int64_t y, unsigned m) noexcept {
-  constexpr std::array<unsigned, 12> d = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && is_leap(y) ? 29 : d[m - 1];
-}
-
-// Parses exactly `n` ASCII digits at `p`.
-bool digits(const char* p, int n, unsigned& out) noexcept {
-  unsigned v = 0;
-  for (int i = 0; i < n; ++i) {
-    const unsigned d = static_cast<unsigned char>(p[i]) - '0';
-    if (d > 9) return false;
-    v = v * 10 + d;
-  }
-  out = v;
-  return true;
-}
 
 bool contains(std::string_view hay, std::string_view needle) noexcept {
   return hay.find(needle) != std::string_view::npos;
@@ -308,19 +281,8 @@ conv epoch_ms_from_string(std::string_view s, std::int64_t& ms) noexcept {
 
 conv epoch_ms_from_macau_local(std::string_view s, std::int64_t& ms) noexcept {
   if (s.size() != 19 && s.size() != 23) return epoch_ms_from_string(s, ms);
-  const char* p = s.data();
-  unsigned y, mo, d, h, mi, se, frac = 0;
-  if (!digits(p, 4, y) || p[4] != '-' || !digits(p + 5, 2, mo) || p[7] != '-' ||
-      !digits(p + 8, 2, d) || (p[10] != ' ' && p[10] != 'T') || !digits(p + 11, 2, h) ||
-      p[13] != ':' || !digits(p + 14, 2, mi) || p[16] != ':' || !digits(p + 17, 2, se))
-    return conv::bad;
-  if (s.size() == 23 && (p[19] != '.' || !digits(p + 20, 3, frac))) return conv::bad;
-  if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 59)
-    return conv::bad;
-  const std::int64_t days = days_from_civil(y, mo, d);
-  const std::int64_t v =
-      ((days * 24 + h) * 60 + mi) * 60'000 + se * 1000LL + frac - 8 * 3'600'000LL;
-  if (v < k_min_ms || v >= k_max_ms) return conv::bad;
+  std::int64_t v = 0;
+  if (!parse_macau_local(s.data(), s.size(), v) || v < k_min_ms || v >= k_max_ms) return conv::bad;
   ms = v;
   return conv::ok;
 }

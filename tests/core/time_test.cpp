@@ -31,4 +31,8 @@ TEST_CASE("Macau local time strings convert to UTC epoch milliseconds") {
   CHECK_FALSE(parse_macau_local("2026-13-25 23:41:07", 19, ms));
   CHECK_FALSE(parse_macau_local("2026-11-25", 10, ms));
   CHECK_FALSE(parse_macau_local("2026-11-25 2x:41:07", 19, ms));
+  CHECK_FALSE(parse_macau_local("2026-02-29 10:00:00", 19, ms));  // not a leap year
+  CHECK(parse_macau_local("2028-02-29 10:00:00", 19, ms));
+  REQUIRE(parse_macau_local("2026-11-25 23:41:07.250", 23, ms));
+  CHECK(ms == 1795621267250);
 }

@@ -34,7 +34,8 @@ civil_time to_civil(std::int64_t epoch_ms, std::int64_t offset_ms = 0) noexcept;
 /// `2026-11-25T03:41:07.000Z`
 std::string iso8601_utc(std::int64_t epoch_ms);
 
-/// Epoch ms of a Macau local time given as "yyyy-MM-dd HH:mm:ss"; false if malformed.
+/// Epoch ms of a Macau local time "yyyy-MM-dd HH:mm:ss[.SSS]" (DingTalk's attendance
+/// format); false if malformed or not a real date (2026-02-30).
 bool parse_macau_local(const char* text, std::size_t size, std::int64_t& epoch_ms) noexcept;
 
 }  // namespace dingwatch
