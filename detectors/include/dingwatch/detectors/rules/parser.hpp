@@ -1,0 +1,70 @@
+#pragma once
+/// Loading rule files: YAML (yaml-cpp) → diagnostics + a compiled `rule_set`.
+///
+/// ## Grammar (docs/rules.md has the long form with examples)
+///
+///     file       := { lists?: {NAME: [value…]…}, macros?: {NAME: condition…}, rules?: [rule…] }
+///     rule       := { id, name, family, severity, pdpa: [article…],
+///                     mitre?, version?, description?, message?,
+///                     detection, suppress?, exceptions?: [condition…], tests?: [test…] }
+///     family     := excessive_collection | anomalous_access | cross_border
+///     severity   := low | medium | high | critical
+///     detection  := { where: condition,
+///                     event_count?: { by?: [FIELD…], within: DURATION, gte: N },
+///                     value_count?: { field: FIELD, by?: [FIELD…], within: DURATION, gte: N },
+///                     max_keys?: N }
+///     suppress   := { for: DURATION, by?: [FIELD…] }
+///     condition  := MACRO-NAME
+///                 | { entry… }                       all entries must hold
+///     entry      := all: [condition…] | any: [condition…] | not: condition | macro: NAME
+///                 | FIELD: matcher
+///     matcher    := scalar                            equals
+///                 | [value…]                          in
+///                 | { op: arg …, nocase?: bool }      every op must hold
+///     op         := equals | in | prefix | suffix | contains | regex   (strings; arg: value or [value…])
+///                 | gt | gte | lt | lte                                (numbers)
+///                 | cidr                                               (IP strings; arg: CIDR or [CIDR…])
+///                 | hour_between: [FROM, TO]  | weekday_in: [mon…sun]  (timestamp, Asia/Macau)
+///                 | exists: bool
+///     value      := scalar | $LIST-NAME  (expands to the list's values); `in: LIST-NAME` also works
+///     DURATION   := N s|m|h|d   (`30s`, `10m`, `1h`, `7d`)
+///     message    := text with {FIELD}, {count}, {window}, {rule.id}, {rule.name} placeholders
+///     test       := { name?, events: [event…], expect: N | [{alert-field: value…}…] }
+///     event      := 'raw DingTalk JSON'
+///                 | { FIELD: value…, repeat?: N, every?: DURATION }
+///
+/// Lists and macros are shared by every file of one load. Field names are the table of
+/// field.hpp. `timestamp` values in test events are epoch ms or Macau local
+/// "yyyy-MM-dd HH:mm:ss"; events without one follow the previous event by 1 s.
+///
+/// The loader collects EVERY problem (YAML syntax, unknown keys, unknown fields, lists
+/// or macros, type mismatches, regex errors from Hyperscan, duplicate ids …) with
+/// file:line:column and a hint, and builds the set only when there is no error.
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dingwatch/detectors/rules/diagnostics.hpp"
+#include "dingwatch/detectors/rules/rule_set.hpp"
+
+namespace dingwatch::rules {
+
+/// What a load produced: the rule set (null when any error) and every diagnostic.
+struct load_result {
+  std::shared_ptr<const rule_set> rules;
+  diagnostics problems;
+  std::size_t files = 0;  ///< rule files read
+
+  [[nodiscard]] bool ok() const noexcept { return rules != nullptr; }
+};
+
+/// Loads rule files. Each path is a file or a directory (its `*.yaml` / `*.yml` files,
+/// sorted by name, not recursive). Never throws.
+load_result load_rules(const std::vector<std::string>& paths);
+
+/// Loads one document from memory; `name` stands for the file in diagnostics.
+load_result load_rules_text(std::string_view yaml, std::string_view name = "<text>");
+
+}  // namespace dingwatch::rules

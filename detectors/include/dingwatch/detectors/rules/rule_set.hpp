@@ -1,0 +1,146 @@
+#pragma once
+/// The compiled form of a set of rules: what the loader (parser.hpp) produces and the
+/// engine (engine.hpp) runs. Immutable once built and shared by every shard.
+///
+/// Conditions are a flat vector of `cond_node`s (children by index). String patterns
+/// (`contains`, `prefix`, `suffix`, `regex`, and `equals`/`in` with `nocase`) are not
+/// matched node by node: every pattern of the set on one field is compiled into ONE
+/// Hyperscan database for that field, and each pattern leaf owns a global `leaf` id.
+/// Per event the engine scans a field at most once (lazily, when a rule first asks)
+/// and marks the leaves that matched.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dingwatch/core/alert.hpp"
+#include "dingwatch/detectors/cidr.hpp"
+#include "dingwatch/detectors/rules/diagnostics.hpp"
+#include "dingwatch/detectors/rules/field.hpp"
+
+struct hs_database;
+
+namespace dingwatch::rules {
+
+/// What a condition node tests.
+enum class cond_kind : std::uint8_t {
+  always,        ///< true (empty `where`)
+  all,           ///< every child
+  any,           ///< at least one child
+  negate,        ///< not the only child
+  str_in,        ///< string field equals one of `strings` (sorted)
+  num_in,        ///< number field equals one of `numbers`
+  num_cmp,       ///< number field `cmp` `numbers[0]`
+  cidr,          ///< string field parses as an IP inside `nets`
+  pattern,       ///< leaf `leaf` of the field's Hyperscan database matched
+  hour_between,  ///< Macau local hour of a time field in [from, to) (wrapping past midnight)
+  weekday_in,    ///< Macau local weekday (0 = Sunday) in `mask` bits
+  exists,        ///< field present (non-empty / has a number) == `want`
+};
+
+/// Numeric comparison of `num_cmp`.
+enum class cmp_op : std::uint8_t { gt, gte, lt, lte };
+
+/// One node of a condition tree.
+struct cond_node {
+  cond_kind kind = cond_kind::always;
+  field_id field = field_id::user_id;
+  cmp_op cmp = cmp_op::gt;
+  bool want = true;            ///< exists
+  std::uint32_t leaf = 0;      ///< pattern: global leaf id
+  std::uint32_t database = 0;  ///< pattern: index into rule_set::databases
+  int from = 0, to = 0;        ///< hour_between
+  std::uint8_t mask = 0;       ///< weekday_in
+  std::vector<std::uint32_t> children;
+  std::vector<std::string> strings;
+  std::vector<double> numbers;
+  cidr_set nets;
+};
+
+/// One Hyperscan database: every pattern of the set on one field.
+struct field_database {
+  field_id field = field_id::user_id;
+  hs_database* db = nullptr;
+  std::size_t patterns = 0;
+};
+
+/// The stateful part of a rule's detection.
+enum class stateful_kind : std::uint8_t { none, event_count, value_count };
+
+/// A message template piece: literal text, or a placeholder.
+struct message_part {
+  enum class kind : std::uint8_t { text, field, count, window, rule_id, rule_name };
+  kind what = kind::text;
+  std::string text;
+  field_id field = field_id::user_id;
+};
+
+/// An event in a rule's embedded test: raw DingTalk JSON or normalized fields.
+struct test_event {
+  std::string json;  ///< raw record when non-empty
+  std::vector<std::pair<field_id, std::string>> fields;
+  int repeat = 1;
+  std::int64_t every_ms = 1000;
+  source_location where;
+};
+
+/// One embedded test: input events → expected alerts.
+struct rule_test {
+  std::string name;
+  std::vector<test_event> events;
+  std::optional<int> expect_count;  ///< `expect: N`
+  /// `expect: [{field: value …}]`: one map per expected alert, in order.
+  std::vector<std::vector<std::pair<std::string, std::string>>> expect_alerts;
+  source_location where;
+};
+
+/// One compiled rule.
+struct compiled_rule {
+  std::string id;
+  std::string name;
+  std::string description;
+  dingwatch::family family = family::anomalous_access;
+  dingwatch::severity severity = severity::medium;
+  int version = 1;
+  std::vector<std::string> pdpa;
+  std::string mitre;
+  source_location where;
+
+  std::uint32_t condition = 0;           ///< root node of `detection.where`
+  std::vector<std::uint32_t> exceptions;  ///< roots; any true silences the event
+
+  stateful_kind stateful = stateful_kind::none;
+  std::vector<field_id> by;        ///< grouping key
+  field_id value_field = field_id::user_id;  ///< value_count: the field counted distinct
+  std::int64_t within_ms = 0;
+  std::int64_t threshold = 1;
+  std::size_t max_keys = 100'000;  ///< cap on tracked keys per shard (LRU beyond)
+  std::string within_text;         ///< as written, for messages
+
+  std::int64_t suppress_ms = 0;  ///< 0: no suppression
+  std::vector<field_id> suppress_by;
+
+  std::vector<message_part> message;
+  std::vector<field_id> evidence;  ///< fields the rule reads, quoted (masked) in alerts
+  std::vector<rule_test> tests;
+};
+
+/// A compiled, immutable rule set.
+class rule_set {
+ public:
+  rule_set() = default;
+  ~rule_set();
+  rule_set(const rule_set&) = delete;
+  rule_set& operator=(const rule_set&) = delete;
+
+  std::vector<cond_node> nodes;
+  std::vector<compiled_rule> rules;
+  std::vector<field_database> databases;
+  std::uint32_t leaf_count = 0;
+  /// Database index per field_id, or -1 when no pattern reads that field.
+  std::vector<int> database_of_field;
+};
+
+}  // namespace dingwatch::rules

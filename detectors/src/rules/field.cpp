@@ -1,0 +1,231 @@
+#include "dingwatch/detectors/rules/field.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <charconv>
+#include <cmath>
+
+#include "dingwatch/core/mask.hpp"
+#include "dingwatch/core/time.hpp"
+
+namespace dingwatch::rules {
+
+namespace {
+
+using ft = field_type;
+using fm = field_mask;
+
+constexpr std::array<field_info, 38> k_fields = {{
+    {"user.id", field_id::user_id, ft::string, fm::none, "user_id (userId, staffId, emp_id, Operator …)"},
+    {"user.name", field_id::user_name, ft::string, fm::name, "user_name (realName / operatorName); masked"},
+    {"operator.id", field_id::operator_id, ft::string, fm::none, "operator_id (OptStaffId)"},
+    {"target.user", field_id::target_user, ft::string, fm::none, "target_user (UserId[0])"},
+    {"target.count", field_id::target_count, ft::number, fm::none, "target_count (|UserId|, |docReceiverList|)"},
+    {"corp.id", field_id::corp_id, ft::string, fm::none, "corp_id"},
+    {"event.kind", field_id::event_kind, ft::string, fm::none, "kind: org_change chat approval attendance audit flow generic"},
+    {"event.type", field_id::event_type, ft::string, fm::none, "type (EventType, actionView, flow app)"},
+    {"event.action", field_id::event_action, ft::string, fm::none, "action: view download export share upload delete edit print login login_failed permission_change other none"},
+    {"event.id", field_id::event_id, ft::string, fm::none, "event_id (eventId, bizId …)"},
+    {"event.topic", field_id::event_topic, ft::string, fm::none, "ref.topic: events audit flows unknown"},
+    {"timestamp", field_id::timestamp, ft::number, fm::none, "ts_ms (epoch ms, UTC)"},
+    {"source.ip", field_id::source_ip, ft::string, fm::none, "ip (ipAddress / ip_address)"},
+    {"platform", field_id::platform, ft::string, fm::none, "platform (platformView, browser)"},
+    {"device", field_id::device, ft::string, fm::none, "device (deviceSN, user_mac_addr)"},
+    {"file.name", field_id::file_name, ft::string, fm::none, "resource (file name or document title)"},
+    {"file.extension", field_id::file_extension, ft::string, fm::none, "resource_ext"},
+    {"file.size", field_id::file_size, ft::number, fm::none, "resource_size (bytes)"},
+    {"receiver.type", field_id::receiver_type, ft::string, fm::none, "receiver_type (receiverTypeView, e.g. 群)"},
+    {"receiver.name", field_id::receiver_name, ft::string, fm::none, "receiver_name"},
+    {"module", field_id::module, ft::string, fm::none, "module (operateModuleView, e.g. 釘盤)"},
+    {"chat.id", field_id::chat_id, ft::string, fm::none, "chat_id"},
+    {"chat.title", field_id::chat_title, ft::string, fm::none, "title (chat or approval title)"},
+    {"process.code", field_id::process_code, ft::string, fm::none, "process_code"},
+    {"process.status", field_id::process_status, ft::string, fm::none, "process_status (start / finish / terminate)"},
+    {"process.result", field_id::process_result, ft::string, fm::none, "process_result (agree / refuse)"},
+    {"geo.lat", field_id::geo_lat, ft::number, fm::none, "latitude"},
+    {"geo.lon", field_id::geo_lon, ft::number, fm::none, "longitude"},
+    {"location.outside", field_id::location_outside, ft::boolean, fm::none, "location_outside (locationResult: Outside)"},
+    {"location.address", field_id::location_address, ft::string, fm::none, "address"},
+    {"location.method", field_id::location_method, ft::string, fm::none, "location_method (MAP / WIFI / ATM)"},
+    {"flow.app", field_id::flow_app, ft::string, fm::none, "app (smart_hr_sync, robot_webhook …)"},
+    {"destination.domain", field_id::destination_domain, ft::string, fm::none, "dst_host"},
+    {"destination.ip", field_id::destination_ip, ft::string, fm::none, "dst_ip"},
+    {"destination.port", field_id::destination_port, ft::number, fm::none, "dst_port"},
+    {"tls.version", field_id::tls_version, ft::string, fm::none, "tls_version (TLSv1.2 …)"},
+    {"flow.bytes", field_id::flow_bytes, ft::number, fm::none, "bytes_out"},
+    {"flow.records", field_id::flow_records, ft::number, fm::none, "records (personal-data records carried)"},
+}};
+
+constexpr bool table_is_indexed() {
+  for (std::size_t i = 0; i < k_fields.size(); ++i)
+    if (static_cast<std::size_t>(k_fields[i].id) != i) return false;
+  return true;
+}
+static_assert(table_is_indexed(), "k_fields must list field_id values in order");
+
+std::optional<double> int_or_none(std::int64_t v) noexcept {
+  if (v == k_absent) return std::nullopt;
+  return static_cast<double>(v);
+}
+
+template <typename T>
+bool parse_int(std::string_view s, T& out) noexcept {
+  const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+  return r.ec == std::errc() && r.ptr == s.data() + s.size();
+}
+
+bool parse_double(std::string_view s, double& out) noexcept {
+  const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+  return r.ec == std::errc() && r.ptr == s.data() + s.size();
+}
+
+}  // namespace
+
+std::span<const field_info> fields() noexcept { return k_fields; }
+
+const field_info* find_field(std::string_view name) noexcept {
+  for (const auto& f : k_fields)
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
+const field_info& info(field_id id) noexcept { return k_fields[static_cast<std::size_t>(id)]; }
+
+std::string_view string_value(const normalized_event& ev, field_id id) noexcept {
+  switch (id) {
+    case field_id::user_id: return ev.user_id;
+    case field_id::user_name: return ev.user_name;
+    case field_id::operator_id: return ev.operator_id;
+    case field_id::target_user: return ev.target_user;
+    case field_id::corp_id: return ev.corp_id;
+    case field_id::event_kind: return to_string(ev.kind);
+    case field_id::event_type: return ev.type;
+    case field_id::event_action: return to_string(ev.action);
+    case field_id::event_id: return ev.event_id;
+    case field_id::event_topic: return to_string(ev.ref.topic);
+    case field_id::source_ip: return ev.ip;
+    case field_id::platform: return ev.platform;
+    case field_id::device: return ev.device;
+    case field_id::file_name: return ev.resource;
+    case field_id::file_extension: return ev.resource_ext;
+    case field_id::receiver_type: return ev.receiver_type;
+    case field_id::receiver_name: return ev.receiver_name;
+    case field_id::module: return ev.module;
+    case field_id::chat_id: return ev.chat_id;
+    case field_id::chat_title: return ev.title;
+    case field_id::process_code: return ev.process_code;
+    case field_id::process_status: return ev.process_status;
+    case field_id::process_result: return ev.process_result;
+    case field_id::location_outside: return ev.location_outside ? "true" : "false";
+    case field_id::location_address: return ev.address;
+    case field_id::location_method: return ev.location_method;
+    case field_id::flow_app: return ev.app;
+    case field_id::destination_domain: return ev.dst_host;
+    case field_id::destination_ip: return ev.dst_ip;
+    case field_id::tls_version: return ev.tls_version;
+    default: return {};
+  }
+}
+
+std::optional<double> number_value(const normalized_event& ev, field_id id) noexcept {
+  switch (id) {
+    case field_id::target_count: return static_cast<double>(ev.target_count);
+    case field_id::timestamp: return int_or_none(ev.ts_ms);
+    case field_id::file_size: return int_or_none(ev.resource_size);
+    case field_id::geo_lat:
+      return std::isnan(ev.latitude) ? std::nullopt : std::optional<double>(ev.latitude);
+    case field_id::geo_lon:
+      return std::isnan(ev.longitude) ? std::nullopt : std::optional<double>(ev.longitude);
+    case field_id::location_outside: return ev.location_outside ? 1.0 : 0.0;
+    case field_id::destination_port:
+      return ev.dst_port < 0 ? std::nullopt : std::optional<double>(ev.dst_port);
+    case field_id::flow_bytes: return int_or_none(ev.bytes_out);
+    case field_id::flow_records: return int_or_none(ev.records);
+    default: return std::nullopt;
+  }
+}
+
+std::string display_value(const normalized_event& ev, field_id id, bool masked) {
+  const field_info& f = info(id);
+  if (f.type == field_type::number) {
+    const auto v = number_value(ev, id);
+    if (!v) return {};
+    if (id == field_id::timestamp) return iso8601_utc(ev.ts_ms);
+    if (*v == std::floor(*v) && std::fabs(*v) < 9e15) return fmt::format("{}", static_cast<std::int64_t>(*v));
+    return fmt::format("{}", *v);
+  }
+  const std::string_view s = string_value(ev, id);
+  if (masked && f.mask == field_mask::name && !s.empty()) return mask_name(s);
+  return std::string(s);
+}
+
+bool set_field(normalized_event& ev, field_id id, std::string_view v) noexcept {
+  switch (id) {
+    case field_id::user_id: ev.user_id = v; return true;
+    case field_id::user_name: ev.user_name = v; return true;
+    case field_id::operator_id: ev.operator_id = v; return true;
+    case field_id::target_user: ev.target_user = v; return true;
+    case field_id::target_count: return parse_int(v, ev.target_count);
+    case field_id::corp_id: ev.corp_id = v; return true;
+    case field_id::event_kind:
+      for (int k = 0; k <= static_cast<int>(event_kind::generic); ++k)
+        if (to_string(static_cast<event_kind>(k)) == v) {
+          ev.kind = static_cast<event_kind>(k);
+          return true;
+        }
+      return false;
+    case field_id::event_type: ev.type = v; return true;
+    case field_id::event_action:
+      for (int a = 0; a <= static_cast<int>(audit_action::other); ++a)
+        if (to_string(static_cast<audit_action>(a)) == v) {
+          ev.action = static_cast<audit_action>(a);
+          return true;
+        }
+      return false;
+    case field_id::event_id: ev.event_id = v; return true;
+    case field_id::event_topic:
+      for (int t = 0; t <= static_cast<int>(source_topic::unknown); ++t)
+        if (to_string(static_cast<source_topic>(t)) == v) {
+          ev.ref.topic = static_cast<source_topic>(t);
+          return true;
+        }
+      return false;
+    case field_id::timestamp:
+      if (parse_int(v, ev.ts_ms)) return true;
+      return parse_macau_local(v.data(), v.size(), ev.ts_ms);
+    case field_id::source_ip: ev.ip = v; return true;
+    case field_id::platform: ev.platform = v; return true;
+    case field_id::device: ev.device = v; return true;
+    case field_id::file_name: ev.resource = v; return true;
+    case field_id::file_extension: ev.resource_ext = v; return true;
+    case field_id::file_size: return parse_int(v, ev.resource_size);
+    case field_id::receiver_type: ev.receiver_type = v; return true;
+    case field_id::receiver_name: ev.receiver_name = v; return true;
+    case field_id::module: ev.module = v; return true;
+    case field_id::chat_id: ev.chat_id = v; return true;
+    case field_id::chat_title: ev.title = v; return true;
+    case field_id::process_code: ev.process_code = v; return true;
+    case field_id::process_status: ev.process_status = v; return true;
+    case field_id::process_result: ev.process_result = v; return true;
+    case field_id::geo_lat: return parse_double(v, ev.latitude);
+    case field_id::geo_lon: return parse_double(v, ev.longitude);
+    case field_id::location_outside:
+      if (v == "true") ev.location_outside = true;
+      else if (v == "false") ev.location_outside = false;
+      else return false;
+      return true;
+    case field_id::location_address: ev.address = v; return true;
+    case field_id::location_method: ev.location_method = v; return true;
+    case field_id::flow_app: ev.app = v; return true;
+    case field_id::destination_domain: ev.dst_host = v; return true;
+    case field_id::destination_ip: ev.dst_ip = v; return true;
+    case field_id::destination_port: return parse_int(v, ev.dst_port);
+    case field_id::tls_version: ev.tls_version = v; return true;
+    case field_id::flow_bytes: return parse_int(v, ev.bytes_out);
+    case field_id::flow_records: return parse_int(v, ev.records);
+  }
+  return false;
+}
+
+}  // namespace dingwatch::rules

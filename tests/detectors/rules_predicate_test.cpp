@@ -1,0 +1,189 @@
+#include <catch2/catch.hpp>
+
+#include "rules_support.hpp"
+
+using namespace dingwatch;
+using namespace dingwatch::testing;
+
+namespace {
+
+std::shared_ptr<const rules::rule_set> where(const std::string& cond, const std::string& head = "") {
+  return compile(head + rule_with("      where: " + cond));
+}
+
+}  // namespace
+
+TEST_CASE("equals and in compare strings exactly", "[rules][predicate]") {
+  auto s = where("{event.kind: audit, event.action: [download, export]}");
+  CHECK(fires(s, event_builder().set("event.kind", "audit").set("event.action", "export").ev()));
+  CHECK_FALSE(fires(s, event_builder().set("event.kind", "audit").set("event.action", "view").ev()));
+  CHECK_FALSE(fires(s, event_builder().set("event.kind", "flow").set("event.action", "export").ev()));
+  auto eq = where("{user.id: {equals: Maria}}");
+  CHECK(fires(eq, event_builder().set("user.id", "Maria").ev()));
+  CHECK_FALSE(fires(eq, event_builder().set("user.id", "maria").ev()));
+}
+
+TEST_CASE("in takes a list name, and $name expands lists inside value lists", "[rules][predicate]") {
+  const std::string head = "lists:\n  admins: [a1, a2]\n  more: [m1]\n";
+  auto s = where("{user.id: {in: admins}}", head);
+  CHECK(fires(s, event_builder().set("user.id", "a2").ev()));
+  CHECK_FALSE(fires(s, event_builder().set("user.id", "m1").ev()));
+  auto t = where("{user.id: [$admins, $more, x]}", head);
+  CHECK(fires(t, event_builder().set("user.id", "m1").ev()));
+  CHECK(fires(t, event_builder().set("user.id", "x").ev()));
+  CHECK_FALSE(fires(t, event_builder().set("user.id", "y").ev()));
+}
+
+TEST_CASE("nocase equals is Unicode-aware", "[rules][predicate]") {
+  auto s = where("{platform: {equals: [android, 'SAÚDE'], nocase: true}}");
+  CHECK(fires(s, event_builder().set("platform", "Android").ev()));
+  CHECK(fires(s, event_builder().set("platform", "saúde").ev()));
+  CHECK_FALSE(fires(s, event_builder().set("platform", "Android 14").ev()));
+}
+
+TEST_CASE("prefix and suffix anchor at the ends of the value", "[rules][predicate]") {
+  auto p = where("{destination.domain: {prefix: oss-cn-}}");
+  CHECK(fires(p, event_builder().set("destination.domain", "oss-cn-hangzhou.aliyuncs.com").ev()));
+  CHECK_FALSE(fires(p, event_builder().set("destination.domain", "x.oss-cn-hangzhou.aliyuncs.com").ev()));
+  auto s = where("{destination.domain: {suffix: .cn}}");
+  CHECK(fires(s, event_builder().set("destination.domain", "hooks.example.cn").ev()));
+  CHECK_FALSE(fires(s, event_builder().set("destination.domain", "hooks.example.cn.evil.com").ev()));
+  CHECK_FALSE(fires(s, event_builder().set("destination.domain", "hooks.examplecn").ev()));
+}
+
+TEST_CASE("contains, with and without nocase", "[rules][predicate]") {
+  auto cs = where("{file.name: {contains: Record}}");
+  CHECK(fires(cs, event_builder().set("file.name", "Medical Record.pdf").ev()));
+  CHECK_FALSE(fires(cs, event_builder().set("file.name", "medical record.pdf").ev()));
+  auto ci = where("{file.name: {contains: [medical record, atestado médico], nocase: true}}");
+  CHECK(fires(ci, event_builder().set("file.name", "MEDICAL RECORD.pdf").ev()));
+  CHECK(fires(ci, event_builder().set("file.name", "ATESTADO MÉDICO.pdf").ev()));
+  CHECK_FALSE(fires(ci, event_builder().set("file.name", "atestado medico.pdf").ev()));
+}
+
+TEST_CASE("regex matches UTF-8 with Unicode classes", "[rules][predicate]") {
+  auto s = where(R"({file.name: {regex: '^[\p{Han}]{2,}\d{4}\.xlsx\z'}})");
+  CHECK(fires(s, event_builder().set("file.name", "員工名單2026.xlsx").ev()));
+  CHECK_FALSE(fires(s, event_builder().set("file.name", "staff2026.xlsx").ev()));
+  auto dot = where(R"({chat.title: {regex: '^.健康$'}})");  // `.` is one code point, not one byte
+  CHECK(fires(dot, event_builder().set("chat.title", "陳健康").ev()));
+}
+
+TEST_CASE("numeric comparisons", "[rules][predicate]") {
+  auto s = where("{flow.records: {gt: 0, lte: 100}}");
+  CHECK(fires(s, event_builder().set("flow.records", "1").ev()));
+  CHECK(fires(s, event_builder().set("flow.records", "100").ev()));
+  CHECK_FALSE(fires(s, event_builder().set("flow.records", "0").ev()));
+  CHECK_FALSE(fires(s, event_builder().set("flow.records", "101").ev()));
+  CHECK_FALSE(fires(s, event_builder().ev()));  // absent never compares
+  auto lt = where("{file.size: {lt: 1024}, destination.port: {gte: 443}}");
+  CHECK(fires(lt, event_builder().set("file.size", "10").set("destination.port", "8443").ev()));
+  CHECK_FALSE(fires(lt, event_builder().set("file.size", "10").set("destination.port", "80").ev()));
+  auto eq = where("{destination.port: [80, 8080]}");
+  CHECK(fires(eq, event_builder().set("destination.port", "8080").ev()));
+}
+
+TEST_CASE("cidr matches IPv4 and IPv6 prefixes", "[rules][predicate]") {
+  auto s = where("{source.ip: {cidr: [202.175.0.0/16, '2001:db8::/32']}}");
+  CHECK(fires(s, event_builder().set("source.ip", "202.175.3.17").ev()));
+  CHECK(fires(s, event_builder().set("source.ip", "2001:db8::1").ev()));
+  CHECK_FALSE(fires(s, event_builder().set("source.ip", "47.96.12.200").ev()));
+  CHECK_FALSE(fires(s, event_builder().set("source.ip", "not an ip").ev()));
+  auto outside = where("{not: {source.ip: {cidr: 202.175.0.0/16}}, source.ip: {exists: true}}");
+  CHECK(fires(outside, event_builder().set("source.ip", "47.96.12.200").ev()));
+  CHECK_FALSE(fires(outside, event_builder().ev()));
+}
+
+TEST_CASE("hour_between wraps past midnight in Macau time", "[rules][predicate]") {
+  auto s = where("{timestamp: {hour_between: [22, 6]}}");
+  CHECK(fires(s, event_builder().at(macau(23, 41)).ev()));
+  CHECK(fires(s, event_builder().at(macau(0, 5)).ev()));
+  CHECK(fires(s, event_builder().at(macau(5, 59, 59)).ev()));
+  CHECK_FALSE(fires(s, event_builder().at(macau(6, 0)).ev()));
+  CHECK_FALSE(fires(s, event_builder().at(macau(14)).ev()));
+  CHECK(fires(s, event_builder().at(macau(22)).ev()));
+  auto day = where("{timestamp: {hour_between: [9, 18]}}");
+  CHECK(fires(day, event_builder().at(macau(9)).ev()));
+  CHECK_FALSE(fires(day, event_builder().at(macau(18)).ev()));
+}
+
+TEST_CASE("weekday_in uses the Macau calendar day", "[rules][predicate]") {
+  // 2026-11-28 is a Saturday; 23:30 Friday UTC is already Saturday in Macau.
+  auto s = where("{timestamp: {weekday_in: [sat, sun]}}");
+  CHECK(fires(s, event_builder().at(macau(7, 30, 0, 28)).ev()));
+  CHECK(fires(s, event_builder().at(macau(10, 0, 0, 29)).ev()));
+  CHECK_FALSE(fires(s, event_builder().at(macau(10, 0, 0, 27)).ev()));
+}
+
+TEST_CASE("all, any, not and macros combine", "[rules][predicate]") {
+  const std::string head =
+      "macros:\n  is_flow: {event.kind: flow}\n  big: {any: [{flow.records: {gte: 1000}}, {flow.bytes: {gte: 1000000}}]}\n";
+  auto s = where("{all: [is_flow, big, {not: {flow.app: event_push}}]}", head);
+  CHECK(fires(s, event_builder().set("event.kind", "flow").set("flow.records", "1200").ev()));
+  CHECK(fires(s, event_builder().set("event.kind", "flow").set("flow.bytes", "5242880").ev()));
+  CHECK_FALSE(fires(s, event_builder().set("event.kind", "flow").set("flow.bytes", "10").ev()));
+  CHECK_FALSE(fires(s, event_builder().set("event.kind", "flow").set("flow.records", "5000")
+                          .set("flow.app", "event_push").ev()));
+  CHECK_FALSE(fires(s, event_builder().set("event.kind", "audit").set("flow.records", "5000").ev()));
+}
+
+TEST_CASE("exceptions silence a rule", "[rules][predicate]") {
+  auto s = compile(rule_with("      where: {event.kind: audit}",
+                             "    exceptions:\n      - user.id: [svc-backup]\n      - source.ip: {cidr: 10.0.0.0/8}"));
+  CHECK(fires(s, event_builder().set("event.kind", "audit").set("user.id", "u1").ev()));
+  CHECK_FALSE(fires(s, event_builder().set("event.kind", "audit").set("user.id", "svc-backup").ev()));
+  CHECK_FALSE(fires(s, event_builder().set("event.kind", "audit").set("source.ip", "10.1.2.3").ev()));
+}
+
+TEST_CASE("patterns of every rule on one field share one Hyperscan database", "[rules][hyperscan]") {
+  const std::string yaml = R"(
+lists:
+  health: [病歷, 病历, 體溫, 体温, saúde, atestado médico, impressão digital, 指紋, 人臉, 人脸]
+rules:
+  - {id: H-1, name: h1, family: excessive_collection, severity: low, pdpa: ["7"], tests: [],
+     detection: {where: {file.name: {contains: $health, nocase: true}}}}
+  - {id: H-2, name: h2, family: excessive_collection, severity: low, pdpa: ["7"], tests: [],
+     detection: {where: {file.name: {regex: '診斷|诊断|diagn[oó]stico'}}}}
+  - {id: H-3, name: h3, family: excessive_collection, severity: low, pdpa: ["7"], tests: [],
+     detection: {where: {file.name: {prefix: 員工, suffix: .xlsx}}}}
+  - {id: H-4, name: h4, family: excessive_collection, severity: low, pdpa: ["7"], tests: [],
+     detection: {where: {chat.title: {contains: 體溫}}}}
+)";
+  auto set = compile(yaml);
+  REQUIRE(set->databases.size() == 2);  // file.name and chat.title
+  std::size_t file_patterns = 0;
+  for (const auto& d : set->databases)
+    if (d.field == rules::field_id::file_name) file_patterns = d.patterns;
+  CHECK(file_patterns == 10 + 1 + 2);
+
+  rules::rule_engine engine(set);
+  auto rules_fired = [&](const normalized_event& ev) {
+    alert_sink sink;
+    engine.on_event(ev, sink);
+    std::string ids;
+    for (const auto& a : sink.alerts) ids += a.rule_id + " ";
+    return ids;
+  };
+  CHECK(rules_fired(event_builder().set("file.name", "員工病歷.xlsx").ev()) == "H-1 H-3 ");
+  CHECK(rules_fired(event_builder().set("file.name", "员工病历汇总.docx").ev()) == "H-1 ");
+  CHECK(rules_fired(event_builder().set("file.name", "ATESTADO MÉDICO e diagnóstico.pdf").ev()) == "H-1 H-2 ");
+  CHECK(rules_fired(event_builder().set("file.name", "Registo de IMPRESSÃO DIGITAL").ev()) == "H-1 ");
+  CHECK(rules_fired(event_builder().set("file.name", "診斷書").set("chat.title", "每日體溫").ev()) == "H-2 H-4 ");
+  CHECK(rules_fired(event_builder().set("file.name", "saude.pdf").ev()).empty());  // no diacritic, no match
+  CHECK(rules_fired(event_builder().set("file.name", "員工通訊錄.csv").ev()).empty());
+  CHECK(rules_fired(event_builder().ev()).empty());
+}
+
+TEST_CASE("engines on different shards keep their own scratch and agree", "[rules][hyperscan]") {
+  auto set = where("{file.name: {contains: [病歷, saúde], nocase: true}}");
+  auto factory = rules::make_rule_factory(set);
+  auto a = factory();
+  auto b = factory();
+  alert_sink sa, sb;
+  const auto ev = event_builder().set("file.name", "SAÚDE 病歷").at(macau(10)).ev();
+  a[0]->on_event(ev, sa);
+  b[0]->on_event(ev, sb);
+  REQUIRE(sa.alerts.size() == 1);
+  REQUIRE(sb.alerts.size() == 1);
+  CHECK(sa.alerts[0].id == sb.alerts[0].id);
+}
