@@ -13,7 +13,19 @@ namespace dingwatch {
 
 detector_factory make_detectors(const config& cfg) {
   const bool configured = cfg.detectors.IsDefined() && !cfg.detectors.IsNull();
-  return build_detectors(configured ? cfg.detectors : default_detectors_config());
+  YAML::Node list = YAML::Clone(configured ? cfg.detectors : default_detectors_config());
+  if (!cfg.rules.empty()) {
+    // --rules replaces whichever rule pack the list names.
+    YAML::Node kept(YAML::NodeType::Sequence);
+    for (const auto& entry : list)
+      if (!entry["kind"] || entry["kind"].as<std::string>() != "rules") kept.push_back(entry);
+    YAML::Node pack;
+    pack["kind"] = "rules";
+    for (const auto& p : cfg.rules) pack["paths"].push_back(p);
+    kept.push_back(pack);
+    list = kept;
+  }
+  return build_detectors(list);
 }
 
 decode_limits make_limits(const config& cfg) {

@@ -45,6 +45,11 @@ struct demo_args {
   int partitions = 4;
 };
 
+struct rules_args {
+  std::vector<std::string> paths;  ///< empty: the default rule pack
+  std::string format = "text";
+};
+
 struct replay_args {
   config cfg;
   std::vector<std::string> files;
@@ -56,5 +61,7 @@ int cmd_gen(const gen_args& args, shutdown_signal& shutdown);
 int cmd_run(const run_args& args, shutdown_signal& shutdown);
 int cmd_demo(const demo_args& args, shutdown_signal& shutdown);
 int cmd_replay(const replay_args& args, shutdown_signal& shutdown);
+int cmd_rules_check(const rules_args& args);
+int cmd_rules_test(const rules_args& args);
 
 }  // namespace dingwatch

@@ -39,6 +39,7 @@ struct config {
   bool console = false;                            ///< print alerts on stdout
   std::string log_level = "info";
   YAML::Node detectors;  ///< the `detectors:` list; null = built-in defaults
+  std::vector<std::string> rules;  ///< --rules: rule files/dirs replacing the default pack
 };
 
 /// Loads and validates `path`. Throws std::runtime_error listing every problem found.

@@ -20,6 +20,7 @@ struct overrides {
   std::string config_file;
   std::string brokers, group, metrics, alerts, dlq, log_level;
   std::vector<std::string> properties;
+  std::vector<std::string> rules;
   std::size_t threads = 0;
   bool no_metrics = false;
 
@@ -36,6 +37,7 @@ struct overrides {
           });
     }
     cmd->add_option("--threads", threads, "detection shards (default: one per core)");
+    cmd->add_option("--rules", rules, "rule files or directories to load instead of the default pack");
     if (metrics_flag) {
       cmd->add_option("--metrics", metrics, "serve Prometheus metrics on ADDR:PORT (default: 127.0.0.1:9464)");
       cmd->add_flag("--no-metrics", no_metrics, "do not serve metrics");
@@ -58,6 +60,7 @@ struct overrides {
     if (!alerts.empty()) c.alerts_file = alerts;
     if (!dlq.empty()) c.dlq_file = dlq;
     if (!log_level.empty()) c.log_level = log_level;
+    if (!rules.empty()) c.rules = rules;
     return c;
   }
 };
@@ -133,6 +136,16 @@ int main(int argc, char** argv) {
   replay_cmd->add_option("--dlq", replay_o.dlq, "write dead letters to FILE (default: stderr)");
   replay_cmd->add_option("--topic", replay_topic, "treat every record as from this topic (default: guess from its shape)");
 
+  // rules
+  rules_args rules;
+  auto* rules_cmd = app.add_subcommand("rules", "check and test detection rule files");
+  rules_cmd->require_subcommand(1);
+  auto* check_cmd = rules_cmd->add_subcommand("check", "report every problem in rule files (file:line:column, hint)");
+  check_cmd->add_option("paths", rules.paths, "rule files or directories (default: the shipped rule pack)");
+  check_cmd->add_option("--format", rules.format, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  auto* test_cmd = rules_cmd->add_subcommand("test", "run every rule's embedded tests and print a pass/fail table");
+  test_cmd->add_option("paths", rules.paths, "rule files or directories (default: the shipped rule pack)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -152,6 +165,8 @@ int main(int argc, char** argv) {
       return cmd_run(run, shutdown);
     }
     setup_logging("info");
+    if (*check_cmd) return cmd_rules_check(rules);
+    if (*test_cmd) return cmd_rules_test(rules);
     if (*broker_cmd) {
       if (!topics.empty()) {
         std::string t;

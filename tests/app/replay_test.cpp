@@ -166,3 +166,19 @@ TEST_CASE("the documented example configuration loads and drives a replay") {
   CHECK(summary["read"] == 4);
   CHECK(summary["alerts"] == 2);
 }
+
+TEST_CASE("rules test passes over the shipped rule pack and rules check reports broken files") {
+  auto [test_code, test_out] = run_to_end({DINGWATCH_BINARY, "rules", "test"});
+  CHECK(test_code == 0);
+  CHECK(test_out.find(" 0 failed") != std::string::npos);
+
+  const auto dir = temp_dir("rules");
+  std::ofstream(dir / "broken.yaml") << "rules:\n  - id: X-1\n    family: sideways\n";
+  auto [code, out] = run_to_end({DINGWATCH_BINARY, "rules", "check", (dir / "broken.yaml").string()});
+  CHECK(code != 0);
+  CHECK(out.find("broken.yaml:3:") != std::string::npos);  // file:line:column of the bad family
+  auto [jcode, jout] = run_to_end({DINGWATCH_BINARY, "rules", "check", "--format", "json", (dir / "broken.yaml").string()});
+  CHECK(jcode != 0);
+  CHECK_NOTHROW(json::parse(jout));
+  fs::remove_all(dir);
+}
