@@ -6,8 +6,6 @@
 #include <stdexcept>
 
 #include "dingwatch/detectors/registry.hpp"
-#include "dingwatch/sinks/console_sink.hpp"
-#include "dingwatch/sinks/file_sinks.hpp"
 
 namespace dingwatch {
 
@@ -43,9 +41,18 @@ pipeline_options make_pipeline_options(const config& cfg) {
   return o;
 }
 
-void sink_set::add_configured(const config& cfg) {
-  if (cfg.console) alerts.push_back(std::make_unique<console_sink>());
-  if (!cfg.alerts_file.empty()) alerts.push_back(std::make_unique<jsonl_alert_sink>(cfg.alerts_file));
+void sink_set::add_configured(const config& cfg, const sink_context& context) {
+  YAML::Node list = cfg.sinks.IsSequence() ? YAML::Clone(cfg.sinks) : YAML::Node(YAML::NodeType::Sequence);
+  auto add = [&](std::initializer_list<std::pair<const char*, std::string>> fields) {
+    YAML::Node entry;
+    for (const auto& [k, v] : fields) entry[k] = v;
+    list.push_back(entry);
+  };
+  if (cfg.console) add({{"kind", "console"}});
+  if (!cfg.alerts_file.empty()) add({{"kind", "file"}, {"path", cfg.alerts_file}});
+  if (!context.kafka.brokers.empty() && !cfg.kafka.alerts_topic.empty())
+    add({{"kind", "kafka"}, {"topic", cfg.kafka.alerts_topic}});
+  for (auto& sink : build_sinks(list, context)) alerts.push_back(std::move(sink));
 }
 
 std::vector<alert_sink*> sink_set::alert_pointers() const {

@@ -10,6 +10,7 @@
 #include "dingwatch/core/pipeline.hpp"
 #include "dingwatch/core/sink.hpp"
 #include "dingwatch/ingest/dingtalk_decoder.hpp"
+#include "dingwatch/sinks/registry.hpp"
 
 namespace dingwatch {
 
@@ -27,8 +28,9 @@ struct sink_set {
   std::vector<std::unique_ptr<alert_sink>> alerts;
   std::unique_ptr<dead_letter_sink> dead_letters;
 
-  /// Adds the file and console sinks the configuration asks for.
-  void add_configured(const config& cfg);
+  /// Builds the `sinks:` list plus the sinks that flags and `outputs:` ask for; the Kafka
+  /// alert topic only when `context` names a cluster.
+  void add_configured(const config& cfg, const sink_context& context);
   [[nodiscard]] std::vector<alert_sink*> alert_pointers() const;
 };
 

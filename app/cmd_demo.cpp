@@ -10,7 +10,6 @@
 #include "dingwatch/ingest/kafka_producer.hpp"
 #include "dingwatch/ingest/kafka_source.hpp"
 #include "dingwatch/ingest/mock_broker.hpp"
-#include "dingwatch/sinks/console_sink.hpp"
 #include "dingwatch/sinks/kafka_sinks.hpp"
 #include "live.hpp"
 #include "traffic.hpp"
@@ -43,8 +42,7 @@ int cmd_demo(const demo_args& args, shutdown_signal& shutdown) {
 
   sink_set sinks;
   cfg.console = true;
-  sinks.add_configured(cfg);
-  sinks.alerts.push_back(std::make_unique<kafka_alert_sink>(kafka, cfg.kafka.alerts_topic));
+  sinks.add_configured(cfg, {kafka, &m});
   sinks.dead_letters = std::make_unique<kafka_dlq_sink>(kafka, cfg.kafka.dlq_topic);
   pipeline p(make_pipeline_options(cfg), source, decoder, make_detectors(cfg), sinks.alert_pointers(),
              sinks.dead_letters.get(), &m);

@@ -17,7 +17,7 @@ int cmd_replay(const replay_args& args, shutdown_signal& shutdown) {
   dingtalk_decoder decoder(make_limits(args.cfg));
   const config& cfg = args.cfg;
   sink_set sinks;
-  sinks.add_configured(cfg);
+  sinks.add_configured(cfg, {});
   if (cfg.alerts_file.empty()) sinks.alerts.push_back(std::make_unique<jsonl_alert_sink>(stdout));
   // Dead letters are never dropped: to the --dlq file, or to stderr as JSON lines.
   if (cfg.dlq_file.empty())

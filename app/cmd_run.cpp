@@ -35,9 +35,7 @@ int cmd_run(const run_args& args, shutdown_signal& shutdown) {
   dingtalk_decoder decoder(make_limits(cfg));
 
   sink_set sinks;
-  sinks.add_configured(cfg);
-  if (!cfg.kafka.alerts_topic.empty())
-    sinks.alerts.push_back(std::make_unique<kafka_alert_sink>(kafka, cfg.kafka.alerts_topic));
+  sinks.add_configured(cfg, {kafka, &m});
   sinks.dead_letters = std::make_unique<kafka_dlq_sink>(kafka, cfg.kafka.dlq_topic);
 
   auto options = make_pipeline_options(cfg);

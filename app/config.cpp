@@ -69,7 +69,8 @@ config load_config(const std::filesystem::path& path) {
     p.add(root, "expected a mapping of sections (kafka, pipeline, limits, metrics, outputs, detectors, log)");
     p.throw_if_any();
   }
-  p.only(root, {"kafka", "pipeline", "limits", "metrics", "outputs", "detectors", "log"}, "the top level");
+  p.only(root, {"kafka", "pipeline", "limits", "metrics", "outputs", "sinks", "detectors", "log"},
+         "the top level");
 
   if (const auto k = root["kafka"]) {
     p.only(k, {"brokers", "group", "topics", "alerts_topic", "dlq_topic", "properties"}, "kafka");
@@ -105,6 +106,10 @@ config load_config(const std::filesystem::path& path) {
   if (const auto lg = root["log"]) {
     p.only(lg, {"level"}, "log");
     p.read(lg, "level", c.log_level, "trace|debug|info|warn|error");
+  }
+  if (const auto sk = root["sinks"]) {
+    if (!sk.IsSequence()) p.add(sk, "'sinks' must be a list of {kind: …} entries");
+    c.sinks = sk;
   }
   if (const auto d = root["detectors"]) {
     if (!d.IsSequence()) p.add(d, "'detectors' must be a list of {kind: …} entries");

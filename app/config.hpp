@@ -38,6 +38,7 @@ struct config {
   std::string dlq_file;                            ///< offline dead letters; empty = off
   bool console = false;                            ///< print alerts on stdout
   std::string log_level = "info";
+  YAML::Node sinks;      ///< the `sinks:` list (see sinks/registry.hpp); flags append to it
   YAML::Node detectors;  ///< the `detectors:` list; null = built-in defaults
   std::vector<std::string> rules;  ///< --rules: rule files/dirs replacing the default pack
 };

@@ -1,5 +1,7 @@
 #include "dingwatch/sinks/console_sink.hpp"
 
+#include "dingwatch/sinks/registry.hpp"
+
 #include <unistd.h>
 
 #include <string>
@@ -32,5 +34,11 @@ bool console_sink::write(std::span<const alert> alerts) {
   }
   return std::fflush(out_) == 0;
 }
+
+namespace {
+const register_sink registration{"console", [](const YAML::Node&, const sink_context&) {
+  return std::make_unique<console_sink>();
+}};
+}  // namespace
 
 }  // namespace dingwatch

@@ -1,5 +1,7 @@
 #include "dingwatch/sinks/file_sinks.hpp"
 
+#include "dingwatch/sinks/registry.hpp"
+
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -102,5 +104,13 @@ bool jsonl_dead_letter_sink::flush() {
   ok_ = true;
   return ok;
 }
+
+namespace {
+const register_sink registration{"file", [](const YAML::Node& config, const sink_context&) {
+  if (!config["path"]) throw std::runtime_error("path: missing (the JSONL file to append alerts to)");
+  return std::make_unique<jsonl_alert_sink>(config["path"].as<std::string>(),
+                                            config["fsync"] && config["fsync"].as<bool>());
+}};
+}  // namespace
 
 }  // namespace dingwatch

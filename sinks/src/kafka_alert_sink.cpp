@@ -1,6 +1,7 @@
 #include <spdlog/spdlog.h>
 
 #include "dingwatch/sinks/kafka_sinks.hpp"
+#include "dingwatch/sinks/registry.hpp"
 
 namespace dingwatch {
 
@@ -24,5 +25,12 @@ bool kafka_alert_sink::write(std::span<const alert> alerts) {
   if (!ok) spdlog::warn("kafka alert sink: {} alert(s) not acknowledged by {}", alerts.size(), topic_);
   return ok;
 }
+
+namespace {
+const register_sink registration{"kafka", [](const YAML::Node& config, const sink_context& context) {
+  return std::make_unique<kafka_alert_sink>(
+      context.kafka, config["topic"] ? config["topic"].as<std::string>() : std::string("dingwatch.alerts"));
+}};
+}  // namespace
 
 }  // namespace dingwatch
