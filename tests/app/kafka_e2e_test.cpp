@@ -54,6 +54,13 @@ std::int64_t committed_total(const std::string& bootstrap, const std::string& gr
   return total;
 }
 
+/// Waits (≤ 10 s) until `group` has committed something: consumption is under way (the
+/// mock's first group join alone takes ~3 s), so a stop now lands mid-stream.
+void wait_for_first_commit(const std::string& bootstrap, const std::string& group) {
+  for (int i = 0; i < 200 && committed_total(bootstrap, group, 3) == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+}
+
 }  // namespace
 
 TEST_CASE("generated stream through the embedded broker: decoded plus rejected equals produced, all committed") {
@@ -85,12 +92,7 @@ TEST_CASE("SIGTERM drains, commits and exits 0, and a restart reads exactly the 
   REQUIRE(gen_code == 0);
 
   child_process first(run_args(broker.bootstrap, "restart"), "/dev/null");
-  // Wait for consumption to start (the mock's first group join takes ~3 s), then stop mid-stream.
-  std::int64_t committed = 0;
-  for (int i = 0; i < 200 && committed == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    committed = committed_total(broker.bootstrap, "restart", 3);
-  }
+  wait_for_first_commit(broker.bootstrap, "restart");
   first.signal(SIGTERM);
   const std::string first_out = first.read_all();
   CHECK(first.wait() == 0);
@@ -116,11 +118,7 @@ TEST_CASE("after kill -9 a restart re-reads from the last commit: nothing unacco
   REQUIRE(gen_code == 0);
 
   child_process first(run_args(broker.bootstrap, "crash"), "/dev/null");
-  std::int64_t committed = 0;
-  for (int i = 0; i < 200 && committed == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    committed = committed_total(broker.bootstrap, "crash", 3);
-  }
+  wait_for_first_commit(broker.bootstrap, "crash");
   first.signal(SIGKILL);
   first.wait();
   const std::int64_t at_crash = committed_total(broker.bootstrap, "crash", 3);
