@@ -14,12 +14,12 @@
 #include <yaml-cpp/yaml.h>
 
 #include <functional>
-#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "dingwatch/core/detector.hpp"
+#include "dingwatch/core/registry.hpp"
 
 namespace dingwatch {
 
@@ -28,18 +28,7 @@ namespace dingwatch {
 using detector_builder = std::function<detector_factory(const YAML::Node& config)>;
 
 /// Name → builder table of the built-in detector kinds.
-class detector_registry {
- public:
-  /// The table filled by static registration; only read once `main` runs.
-  static detector_registry& builtin();
-
-  void add(std::string name, detector_builder builder);
-  [[nodiscard]] const detector_builder* find(std::string_view name) const;
-  [[nodiscard]] std::vector<std::string> names() const;
-
- private:
-  std::map<std::string, detector_builder, std::less<>> builders_;
-};
+using detector_registry = named_registry<detector_builder>;
 
 /// Registers a kind at static-initialisation time.
 struct register_detector {

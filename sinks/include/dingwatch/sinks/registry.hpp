@@ -15,13 +15,13 @@
 #include <yaml-cpp/yaml.h>
 
 #include <functional>
-#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "dingwatch/core/metrics.hpp"
+#include "dingwatch/core/registry.hpp"
 #include "dingwatch/core/sink.hpp"
 #include "dingwatch/ingest/kafka_config.hpp"
 
@@ -38,18 +38,7 @@ using sink_builder =
     std::function<std::unique_ptr<alert_sink>(const YAML::Node& config, const sink_context& context)>;
 
 /// Name → builder table of the built-in sink kinds.
-class sink_registry {
- public:
-  /// The table filled by static registration; only read once `main` runs.
-  static sink_registry& builtin();
-
-  void add(std::string name, sink_builder builder);
-  [[nodiscard]] const sink_builder* find(std::string_view name) const;
-  [[nodiscard]] std::vector<std::string> names() const;
-
- private:
-  std::map<std::string, sink_builder, std::less<>> builders_;
-};
+using sink_registry = named_registry<sink_builder>;
 
 /// Registers a sink kind at static-initialisation time.
 struct register_sink {
