@@ -11,6 +11,8 @@ packages=(
   librdkafka-dev libsimdjson-dev libhyperscan-dev prometheus-cpp-dev libspdlog-dev catch2
   # configuration, command line, JSON
   libyaml-cpp-dev libcli11-dev libfmt-dev nlohmann-json3-dev
+  # evidence log hash chain (OpenSSL SHA-256) and alert store (SQLite)
+  libssl-dev libsqlite3-dev
   # benchmarks and test tools: Kafka CLI client, real Prometheus for dashboard checks
   libbenchmark-dev kcat prometheus prometheus-alertmanager python3
 )

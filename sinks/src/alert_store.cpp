@@ -1,0 +1,252 @@
+#include "dingwatch/sinks/alert_store.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <sqlite3.h>
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <memory>
+#include <stdexcept>
+
+#include "dingwatch/sinks/registry.hpp"
+
+namespace dingwatch {
+
+namespace {
+
+constexpr const char* k_schema = R"sql(
+CREATE TABLE IF NOT EXISTS alerts (
+  id                  TEXT PRIMARY KEY,
+  timestamp_ms        INTEGER NOT NULL,
+  rule_id             TEXT NOT NULL,
+  rule_name           TEXT,
+  family              TEXT,
+  severity            TEXT,
+  pdpa                TEXT,
+  user_id             TEXT,
+  user_name           TEXT,
+  corp_id             TEXT,
+  source_ip           TEXT,
+  source_country      TEXT,
+  destination_domain  TEXT,
+  destination_country TEXT,
+  count               INTEGER,
+  message             TEXT,
+  suppressed          INTEGER,
+  json                TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alerts_time   ON alerts(timestamp_ms);
+CREATE INDEX IF NOT EXISTS alerts_rule   ON alerts(rule_id, timestamp_ms);
+CREATE INDEX IF NOT EXISTS alerts_family ON alerts(family, timestamp_ms);
+CREATE INDEX IF NOT EXISTS alerts_user   ON alerts(user_id, timestamp_ms);
+PRAGMA user_version = 1;
+)sql";
+
+constexpr const char* k_columns =
+    "id, timestamp_ms, rule_id, rule_name, family, severity, pdpa, user_id, user_name, corp_id, source_ip, "
+    "source_country, destination_domain, destination_country, count, message, suppressed, json";
+
+constexpr std::array<std::string_view, 9> k_countable = {
+    "rule_id", "rule_name", "family", "severity", "user_id", "corp_id", "source_country", "destination_domain",
+    "destination_country"};
+
+struct stmt_deleter {
+  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+using stmt_ptr = std::unique_ptr<sqlite3_stmt, stmt_deleter>;
+
+std::string text_column(sqlite3_stmt* s, int i) {
+  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
+  return p == nullptr ? std::string() : std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s, i)));
+}
+
+void bind_text(sqlite3_stmt* s, int i, std::string_view v) {
+  sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+}
+
+}  // namespace
+
+alert_store::alert_store(const std::filesystem::path& path, mode m)
+    : path_(path), read_only_(m == mode::read_only) {
+  if (!read_only_ && path.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(path.parent_path(), ec);
+  }
+  const int flags = (read_only_ ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                    SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+    const std::string msg = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw std::runtime_error(fmt::format("alert store: cannot open {}: {}", path.string(), msg));
+  }
+  try {
+    sqlite3_busy_timeout(db_, 5000);
+    if (!read_only_) {
+      exec("PRAGMA journal_mode = WAL");
+      exec("PRAGMA synchronous = FULL");
+      exec(k_schema);
+      const std::string sql = fmt::format(
+          "INSERT OR IGNORE INTO alerts ({}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", k_columns);
+      if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &insert_, nullptr) != SQLITE_OK)
+        throw std::runtime_error(sqlite3_errmsg(db_));
+    }
+  } catch (const std::exception& e) {
+    sqlite3_finalize(insert_);
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw std::runtime_error(fmt::format("alert store: {}: {}", path.string(), e.what()));
+  }
+}
+
+alert_store::~alert_store() {
+  sqlite3_finalize(insert_);
+  sqlite3_close(db_);
+}
+
+void alert_store::exec(const char* sql) const {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err != nullptr ? err : sqlite3_errmsg(db_);
+    sqlite3_free(err);
+    throw std::runtime_error(msg);
+  }
+}
+
+bool alert_store::write(std::span<const alert> alerts) {
+  if (alerts.empty()) return true;
+  if (read_only_) return false;
+  std::lock_guard lock(mutex_);
+  try {
+    exec("BEGIN IMMEDIATE");
+  } catch (const std::exception& e) {
+    spdlog::error("alert store {}: cannot begin a transaction: {}", path_.string(), e.what());
+    return false;
+  }
+  for (const alert& a : alerts) {
+    std::string pdpa;
+    for (const auto& art : a.pdpa_articles) {
+      if (!pdpa.empty()) pdpa += ',';
+      pdpa += art;
+    }
+    sqlite3_stmt* s = insert_;
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    bind_text(s, 1, a.id);
+    sqlite3_bind_int64(s, 2, a.timestamp_ms);
+    bind_text(s, 3, a.rule_id);
+    bind_text(s, 4, a.rule_name);
+    bind_text(s, 5, to_string(a.family));
+    bind_text(s, 6, to_string(a.severity));
+    bind_text(s, 7, pdpa);
+    bind_text(s, 8, a.user_id);
+    bind_text(s, 9, a.user_name);
+    bind_text(s, 10, a.corp_id);
+    bind_text(s, 11, a.source_ip);
+    bind_text(s, 12, a.source_country);
+    bind_text(s, 13, a.destination_domain);
+    bind_text(s, 14, a.destination_country);
+    sqlite3_bind_int64(s, 15, a.count);
+    bind_text(s, 16, a.message);
+    sqlite3_bind_int64(s, 17, a.suppressed);
+    bind_text(s, 18, to_json(a));
+    if (sqlite3_step(s) != SQLITE_DONE) {
+      spdlog::error("alert store {}: insert of alert {} failed: {}", path_.string(), a.id, sqlite3_errmsg(db_));
+      sqlite3_reset(s);
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      return false;
+    }
+  }
+  sqlite3_reset(insert_);
+  if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    spdlog::error("alert store {}: commit failed: {}", path_.string(), sqlite3_errmsg(db_));
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    return false;
+  }
+  return true;
+}
+
+std::vector<alert_row> alert_store::alerts_between(std::int64_t from_ms, std::int64_t to_ms) const {
+  std::lock_guard lock(mutex_);
+  const std::string sql = fmt::format(
+      "SELECT {} FROM alerts WHERE timestamp_ms >= ? AND timestamp_ms < ? ORDER BY timestamp_ms, id", k_columns);
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &raw, nullptr) != SQLITE_OK)
+    throw std::runtime_error(fmt::format("alert store {}: {}", path_.string(), sqlite3_errmsg(db_)));
+  stmt_ptr s(raw);
+  sqlite3_bind_int64(raw, 1, from_ms);
+  sqlite3_bind_int64(raw, 2, to_ms);
+  std::vector<alert_row> out;
+  int rc;
+  while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
+    alert_row r;
+    r.id = text_column(raw, 0);
+    r.timestamp_ms = sqlite3_column_int64(raw, 1);
+    r.rule_id = text_column(raw, 2);
+    r.rule_name = text_column(raw, 3);
+    r.family = text_column(raw, 4);
+    r.severity = text_column(raw, 5);
+    r.pdpa = text_column(raw, 6);
+    r.user_id = text_column(raw, 7);
+    r.user_name = text_column(raw, 8);
+    r.corp_id = text_column(raw, 9);
+    r.source_ip = text_column(raw, 10);
+    r.source_country = text_column(raw, 11);
+    r.destination_domain = text_column(raw, 12);
+    r.destination_country = text_column(raw, 13);
+    r.count = sqlite3_column_int64(raw, 14);
+    r.message = text_column(raw, 15);
+    r.suppressed = sqlite3_column_int64(raw, 16);
+    r.json = text_column(raw, 17);
+    out.push_back(std::move(r));
+  }
+  if (rc != SQLITE_DONE)
+    throw std::runtime_error(fmt::format("alert store {}: {}", path_.string(), sqlite3_errmsg(db_)));
+  return out;
+}
+
+std::vector<std::pair<std::string, std::int64_t>> alert_store::count_by(std::string_view field, std::int64_t from_ms,
+                                                                       std::int64_t to_ms) const {
+  // Column names cannot be bound; only names from the fixed list reach the SQL text.
+  bool known = false;
+  for (auto f : k_countable) known |= f == field;
+  if (!known)
+    throw std::invalid_argument(
+        fmt::format("count_by: '{}' is not a countable field (one of {})", field, fmt::join(k_countable, ", ")));
+  std::lock_guard lock(mutex_);
+  const std::string sql = fmt::format(
+      "SELECT {0}, COUNT(*) AS n FROM alerts WHERE timestamp_ms >= ? AND timestamp_ms < ? "
+      "GROUP BY {0} ORDER BY n DESC, {0}",
+      field);
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &raw, nullptr) != SQLITE_OK)
+    throw std::runtime_error(fmt::format("alert store {}: {}", path_.string(), sqlite3_errmsg(db_)));
+  stmt_ptr s(raw);
+  sqlite3_bind_int64(raw, 1, from_ms);
+  sqlite3_bind_int64(raw, 2, to_ms);
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  int rc;
+  while ((rc = sqlite3_step(raw)) == SQLITE_ROW) out.emplace_back(text_column(raw, 0), sqlite3_column_int64(raw, 1));
+  if (rc != SQLITE_DONE)
+    throw std::runtime_error(fmt::format("alert store {}: {}", path_.string(), sqlite3_errmsg(db_)));
+  return out;
+}
+
+std::int64_t alert_store::size() const {
+  std::lock_guard lock(mutex_);
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db_, "SELECT COUNT(*) FROM alerts", -1, &raw, nullptr) != SQLITE_OK)
+    throw std::runtime_error(fmt::format("alert store {}: {}", path_.string(), sqlite3_errmsg(db_)));
+  stmt_ptr s(raw);
+  return sqlite3_step(raw) == SQLITE_ROW ? sqlite3_column_int64(raw, 0) : 0;
+}
+
+namespace {
+const register_sink registration{"store", [](const YAML::Node& config, const sink_context&) {
+  if (!config["path"]) throw std::runtime_error("path: missing (the SQLite file to store alerts in)");
+  return std::make_unique<alert_store>(config["path"].as<std::string>());
+}};
+}  // namespace
+
+}  // namespace dingwatch
