@@ -5,7 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
+#include <sys/resource.h>
 
 #include "dingwatch/core/time.hpp"
 #include "dingwatch/sinks/evidence_log.hpp"
@@ -313,4 +315,32 @@ TEST_CASE("cmd_verify names file:line and the kind, and exits 1 on a tampered lo
   const auto [rc2, text2] = run_verify({empty.path.string()});
   CHECK(rc2 == 1);
   CHECK_THAT(text2, Catch::Contains("unreadable"));
+}
+
+TEST_CASE("a batch that fails half way is cut back so the retry continues a clean chain", "[evidence]") {
+  scratch_dir dir("partial");
+  evidence_log_sink sink(options_for(dir.path));
+  REQUIRE(sink.write(make_alerts(0, 3)));
+  const auto size_before = fs::file_size(sink.current_file());
+  const std::string hash_before = sink.last_hash();
+
+  // A file-size limit just past the current size: the next batch is written in part,
+  // then write(2) fails with EFBIG (SIGXFSZ ignored).
+  struct rlimit old{};
+  REQUIRE(::getrlimit(RLIMIT_FSIZE, &old) == 0);
+  auto* old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit lim = old;
+  lim.rlim_cur = size_before + 700;
+  REQUIRE(::setrlimit(RLIMIT_FSIZE, &lim) == 0);
+  const bool ok = sink.write(make_alerts(3, 4));
+  ::setrlimit(RLIMIT_FSIZE, &old);
+  std::signal(SIGXFSZ, old_handler);
+
+  CHECK_FALSE(ok);
+  CHECK(fs::file_size(sink.current_file()) == size_before);  // no torn line left behind
+  CHECK(sink.last_hash() == hash_before);
+  REQUIRE(sink.write(make_alerts(3, 4)));  // the caller's retry
+  const auto r = verify_evidence({dir.path});
+  CHECK(r.intact());
+  CHECK(r.lines == 7);
 }
