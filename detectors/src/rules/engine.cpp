@@ -4,6 +4,7 @@
 #include <hs/hs.h>
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 #include "dingwatch/core/mask.hpp"
@@ -11,20 +12,163 @@
 
 namespace dingwatch::rules {
 
-rule_engine::rule_engine(std::shared_ptr<const rule_set> set, std::optional<std::size_t> only)
-    : set_(std::move(set)), only_(only) {
+namespace {
+
+constexpr std::int64_t k_hour_ms = 3'600'000;
+constexpr std::uint16_t k_unobserved = 0xFFFF;
+constexpr std::size_t k_hits_per_step = 8;
+constexpr std::int64_t k_sum_buckets = 60;
+
+/// Baseline values are stored as 16-bit codes on a log scale: code = 1024·log2(1 + v),
+/// so every code step is a ratio of 2^(1/1024) (±0.034 % rounding) and the range runs
+/// to 1.8e19. 0xFFFF marks a slot never observed.
+std::uint16_t encode(double v) noexcept {
+  if (!(v > 0)) return 0;
+  const double c = std::round(1024.0 * std::log2(1.0 + v));
+  return static_cast<std::uint16_t>(std::min(c, 65534.0));
+}
+double decode(std::uint16_t c) noexcept { return std::exp2(c / 1024.0) - 1.0; }
+
+std::size_t slot_count(baseline_slots s) noexcept {
+  return s == baseline_slots::hour_of_week ? 168 : 48;
+}
+/// Macau-local hour index since the epoch.
+std::int64_t local_hour(std::int64_t ts) noexcept {
+  const std::int64_t t = ts + k_macau_offset_ms;
+  return t >= 0 ? t / k_hour_ms : (t - k_hour_ms + 1) / k_hour_ms;
+}
+int weekday_of(std::int64_t hour) noexcept {  // 0 = Sunday; 1970-01-01 was a Thursday
+  const std::int64_t day = hour >= 0 ? hour / 24 : (hour - 23) / 24;
+  return static_cast<int>(((day + 4) % 7 + 7) % 7);
+}
+std::size_t slot_of(baseline_slots s, std::int64_t hour) noexcept {
+  const int h = static_cast<int>(((hour % 24) + 24) % 24);
+  const int wd = weekday_of(hour);
+  if (s == baseline_slots::hour_of_week) return static_cast<std::size_t>(wd * 24 + h);
+  return static_cast<std::size_t>((wd == 0 || wd == 6 ? 24 : 0) + h);
+}
+std::string slot_name(baseline_slots s, std::int64_t hour) {
+  static constexpr std::string_view k_days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  const int h = static_cast<int>(((hour % 24) + 24) % 24);
+  const int wd = weekday_of(hour);
+  if (s == baseline_slots::hour_of_week) return fmt::format("{} {:02}:00", k_days[wd], h);
+  return fmt::format("{} {:02}:00", wd == 0 || wd == 6 ? "weekend" : "weekday", h);
+}
+/// EWMA update of one slot (Finch 2009: incremental mean and variance).
+void fold(std::uint16_t* slot, double x, double alpha) noexcept {
+  if (slot[0] == k_unobserved) {
+    slot[0] = encode(x);
+    slot[1] = 0;
+    return;
+  }
+  double m = decode(slot[0]);
+  const double sd = decode(slot[1]);
+  double var = sd * sd;
+  const double diff = x - m;
+  const double incr = alpha * diff;
+  m += incr;
+  var = (1 - alpha) * (var + diff * incr);
+  slot[0] = encode(m);
+  slot[1] = encode(std::sqrt(std::max(var, 0.0)));
+}
+std::string number_text(double v) {
+  if (std::fabs(v) < 9e15) return fmt::format("{}", std::llround(v));
+  return fmt::format("{:.4g}", v);
+}
+
+}  // namespace
+
+rule_engine::rule_engine(std::shared_ptr<const rule_set> set, std::optional<std::size_t> only,
+                         const std::shared_ptr<rule_metrics>& metrics)
+    : set_(std::move(set)) {
   for (const auto& d : set_->databases)
     if (hs_alloc_scratch(d.db, &scratch_) != HS_SUCCESS)
       throw std::runtime_error("rules: cannot allocate Hyperscan scratch");
+  const std::size_t n = set_->rules.size();
   leaf_seen_.assign(set_->leaf_count, 0);
   db_scanned_.assign(set_->databases.size(), 0);
-  state_.resize(set_->rules.size());
+  detected_.assign(n, 0);
+  state_.resize(n);
+  counters_ = metrics ? metrics->attach(*set_) : std::make_shared<counter_block>(*set_);
+  std::vector<std::uint32_t> order = set_->order;
+  if (order.size() != n) {
+    order.clear();
+    for (std::uint32_t i = 0; i < n; ++i) order.push_back(i);
+  }
+  emits_.assign(n, false);
+  if (!only) {
+    active_ = std::move(order);
+    for (std::size_t i = 0; i < n; ++i) emits_[i] = set_->rules[i].generate;
+    return;
+  }
+  // One rule (tests): it and, transitively, the rules its correlation steps reference.
+  std::vector<bool> needed(n, false);
+  std::vector<std::size_t> todo{*only};
+  needed.at(*only) = true;
+  while (!todo.empty()) {
+    const std::size_t i = todo.back();
+    todo.pop_back();
+    for (const auto& st : set_->rules[i].steps)
+      if (st.rule >= 0 && !needed[static_cast<std::size_t>(st.rule)]) {
+        needed[static_cast<std::size_t>(st.rule)] = true;
+        todo.push_back(static_cast<std::size_t>(st.rule));
+      }
+  }
+  for (auto i : order)
+    if (needed[i]) active_.push_back(i);
+  emits_[*only] = true;
 }
 
 rule_engine::~rule_engine() { hs_free_scratch(scratch_); }
 
 std::size_t rule_engine::tracked_keys(std::size_t rule) const {
-  return state_.at(rule).windows.size();
+  const rule_state& s = state_.at(rule);
+  return s.windows.size() + s.sums.size() + s.corr.size() + s.baselines.size() + s.seen.size();
+}
+
+engine_stats rule_engine::stats() const noexcept {
+  engine_stats t;
+  for (std::size_t i = 0; i < counters_->ids.size(); ++i) {
+    const rule_counters& c = counters_->counters[i];
+    t.matched += c.matched.get();
+    t.excepted += c.excepted.get();
+    t.alerts += c.alerts.get();
+    t.suppressed += c.suppressed.get();
+    t.expired += c.expired.get();
+    t.evicted += c.evicted.get();
+  }
+  return t;
+}
+
+std::size_t rule_engine::bytes_per_key(const compiled_rule& r, std::size_t key_chars) {
+  // lru_map: a list node holding the key string, a hash node holding a string_view,
+  // the value, last-touch time and list iterator (plus cached hash), one bucket slot.
+  const auto node = [&](std::size_t value) {
+    return (2 * sizeof(void*) + sizeof(std::string) + (key_chars > 15 ? key_chars + 1 : 0)) +
+           (sizeof(void*) + sizeof(std::string_view) + value + 2 * sizeof(std::int64_t) +
+            sizeof(std::size_t)) +
+           sizeof(void*);
+  };
+  const auto threshold = static_cast<std::size_t>(std::max<std::int64_t>(r.threshold, 1));
+  switch (r.stateful) {
+    case stateful_kind::none: return 0;
+    case stateful_kind::event_count:
+      return node(sizeof(window_state)) + threshold * sizeof(std::pair<std::int64_t, event_ref>);
+    case stateful_kind::value_count:
+      return node(sizeof(window_state)) +
+             threshold * (sizeof(std::pair<std::string, std::int64_t>) +
+                          sizeof(std::pair<std::int64_t, event_ref>));
+    case stateful_kind::value_sum:
+      return node(sizeof(sum_state)) + (k_sum_buckets + 1) * sizeof(sum_bucket);
+    case stateful_kind::temporal:
+    case stateful_kind::temporal_ordered:
+      return node(sizeof(corr_state)) + r.steps.size() * k_hits_per_step * sizeof(corr_hit);
+    case stateful_kind::baseline:
+      return node(sizeof(baseline_state)) + 2 * slot_count(r.slots) * sizeof(std::uint16_t);
+    case stateful_kind::first_seen:
+      return node(sizeof(seen_state)) + r.max_values * sizeof(std::pair<std::uint64_t, std::int64_t>);
+  }
+  return 0;
 }
 
 int rule_engine::on_match(unsigned id, unsigned long long, unsigned long long, unsigned,
@@ -118,37 +262,54 @@ void rule_engine::on_event(const normalized_event& ev, alert_emitter& out) {
   if (++generation_ == 0) {  // wrapped: forget every stamp
     std::fill(leaf_seen_.begin(), leaf_seen_.end(), 0);
     std::fill(db_scanned_.begin(), db_scanned_.end(), 0);
+    std::fill(detected_.begin(), detected_.end(), 0);
     generation_ = 1;
   }
-  if (only_) {
-    on_rule(*only_, ev, out);
-    return;
-  }
-  for (std::size_t i = 0; i < set_->rules.size(); ++i) on_rule(i, ev, out);
+  ++seq_;
+  for (const auto i : active_) on_rule(i, ev, out);
 }
 
 void rule_engine::on_rule(std::size_t index, const normalized_event& ev, alert_emitter& out) {
   const compiled_rule& r = set_->rules[index];
-  if (!eval(r.condition, ev)) return;
-  ++stats_.matched;
-  for (auto e : r.exceptions)
-    if (eval(e, ev)) {
-      ++stats_.excepted;
-      return;
-    }
+  rule_counters& c = counters_->counters[index];
   const std::int64_t ts = ev.ts_ms != k_absent ? ev.ts_ms : ev.ingest_ms;
-
-  if (r.stateful == stateful_kind::none) {
-    static const std::vector<field_id> k_default = {field_id::corp_id, field_id::user_id};
-    std::string key = key_of(r.by.empty() ? k_default : r.by, ev);
-    if (!ev.event_id.empty()) {
-      key += '|';
-      key += ev.event_id;
-    }
-    fire(index, ev, key, ts, 1, ts, {ev.ref}, nullptr, out);
+  if (r.stateful == stateful_kind::temporal || r.stateful == stateful_kind::temporal_ordered) {
+    on_correlation(index, ev, ts, out);
     return;
   }
+  if (!eval(r.condition, ev)) return;
+  c.matched.add();
+  for (auto e : r.exceptions)
+    if (eval(e, ev)) {
+      c.excepted.add();
+      return;
+    }
 
+  switch (r.stateful) {
+    case stateful_kind::none: {
+      static const std::vector<field_id> k_default = {field_id::corp_id, field_id::user_id};
+      std::string key = key_of(r.by.empty() ? k_default : r.by, ev);
+      if (!ev.event_id.empty()) {
+        key += '|';
+        key += ev.event_id;
+      }
+      fire(index, ev, key, {ts, 1, ts, {ev.ref}, {}, {}}, out);
+      return;
+    }
+    case stateful_kind::event_count:
+    case stateful_kind::value_count: on_counting(index, ev, ts, out); return;
+    case stateful_kind::value_sum: on_sum(index, ev, ts, out); return;
+    case stateful_kind::baseline: on_baseline(index, ev, ts, out); return;
+    case stateful_kind::first_seen: on_first_seen(index, ev, ts, out); return;
+    case stateful_kind::temporal:
+    case stateful_kind::temporal_ordered: return;
+  }
+}
+
+void rule_engine::on_counting(std::size_t index, const normalized_event& ev, std::int64_t ts,
+                              alert_emitter& out) {
+  const compiled_rule& r = set_->rules[index];
+  rule_counters& c = counters_->counters[index];
   rule_state& st = state_[index];
   const std::string key = key_of(r.by, ev);
   const std::int64_t cutoff = ts - r.within_ms;
@@ -162,11 +323,10 @@ void rule_engine::on_rule(std::size_t index, const normalized_event& ev, alert_e
                                       [](std::int64_t t, const auto& e) { return t < e.first; });
     if (ts > cutoff) evs.insert(pos, {ts, ev.ref});
     if (static_cast<std::int64_t>(evs.size()) >= r.threshold) {
-      std::vector<event_ref> refs;
-      refs.reserve(evs.size());
-      for (const auto& e : evs) refs.push_back(e.second);
-      fire(index, ev, key, evs.front().first, static_cast<std::int64_t>(evs.size()),
-           evs.front().first, std::move(refs), &w, out);
+      detection d{evs.front().first, static_cast<std::int64_t>(evs.size()), evs.front().first, {}, {}, {}};
+      d.refs.reserve(evs.size());
+      for (const auto& e : evs) d.refs.push_back(e.second);
+      fire(index, ev, key, std::move(d), out);
       fired = true;
     }
   } else {
@@ -186,24 +346,261 @@ void rule_engine::on_rule(std::size_t index, const normalized_event& ev, alert_e
       if (static_cast<std::int64_t>(vals.size()) >= r.threshold) {
         std::int64_t first = ts;
         for (const auto& v : vals) first = std::min(first, v.second);
-        std::vector<event_ref> refs;
-        for (const auto& e : w.events) refs.push_back(e.second);
-        fire(index, ev, key, first, static_cast<std::int64_t>(vals.size()), first,
-             std::move(refs), &w, out);
+        detection d{first, static_cast<std::int64_t>(vals.size()), first, {}, {}, {}};
+        for (const auto& e : w.events) d.refs.push_back(e.second);
+        std::string joined;
+        const field_info& f = info(r.value_field);
+        for (const auto& v : vals) {
+          if (!joined.empty()) joined += ", ";
+          joined += f.mask == field_mask::name ? mask_name(v.first) : v.first;
+        }
+        d.evidence.emplace_back(std::string(f.name), std::move(joined));
+        fire(index, ev, key, std::move(d), out);
         fired = true;
       }
     }
   }
   if (fired) st.windows.erase(key);
-  stats_.expired += st.windows.expire(cutoff);
-  stats_.evicted += st.windows.trim(r.max_keys);
+  c.expired.add(st.windows.expire(cutoff));
+  c.evicted.add(st.windows.trim(r.max_keys));
+}
+
+void rule_engine::on_sum(std::size_t index, const normalized_event& ev, std::int64_t ts,
+                         alert_emitter& out) {
+  const compiled_rule& r = set_->rules[index];
+  rule_counters& c = counters_->counters[index];
+  rule_state& st = state_[index];
+  const auto v = number_value(ev, r.value_field);
+  if (!v) return;  // no number: nothing to add
+  const std::string key = key_of(r.by, ev);
+  const std::int64_t cutoff = ts - r.within_ms;
+  const std::int64_t width = std::max<std::int64_t>(1, r.within_ms / k_sum_buckets);
+  sum_state& s = st.sums.touch(key, ts);
+  auto& b = s.buckets;
+  std::erase_if(b, [&](const sum_bucket& x) { return x.last_ms <= cutoff; });
+  const std::int64_t idx = ts >= 0 ? ts / width : (ts - width + 1) / width;
+  auto it = std::lower_bound(b.begin(), b.end(), idx,
+                             [](const sum_bucket& x, std::int64_t i) { return x.index < i; });
+  if (it == b.end() || it->index != idx) it = b.insert(it, sum_bucket{idx, ts, ts, 0, ev.ref});
+  it->sum += *v;
+  it->first_ms = std::min(it->first_ms, ts);
+  if (ts >= it->last_ms) {
+    it->last_ms = ts;
+    it->ref = ev.ref;
+  }
+  double total = 0;
+  std::int64_t first = ts;
+  for (const auto& x : b) {
+    total += x.sum;
+    first = std::min(first, x.first_ms);
+  }
+  if (total >= static_cast<double>(r.threshold)) {
+    detection d{first, std::llround(total), first, {}, {}, {}};
+    for (const auto& x : b) d.refs.push_back(x.ref);
+    fire(index, ev, key, std::move(d), out);
+    st.sums.erase(key);
+  }
+  c.expired.add(st.sums.expire(cutoff));
+  c.evicted.add(st.sums.trim(r.max_keys));
+}
+
+void rule_engine::on_correlation(std::size_t index, const normalized_event& ev, std::int64_t ts,
+                                 alert_emitter& out) {
+  const compiled_rule& r = set_->rules[index];
+  rule_counters& c = counters_->counters[index];
+  rule_state& st = state_[index];
+  // Which steps this event is: a referenced rule detected on it, or a macro holds.
+  std::uint32_t hit_mask = 0;
+  for (std::size_t j = 0; j < r.steps.size(); ++j) {
+    const correlation_step& s = r.steps[j];
+    const bool hit = s.rule >= 0 ? detected_[static_cast<std::size_t>(s.rule)] == generation_
+                                 : eval(s.condition, ev);
+    if (hit) hit_mask |= 1u << j;
+  }
+  if (hit_mask == 0) return;
+  c.matched.add();
+  for (auto e : r.exceptions)
+    if (eval(e, ev)) {
+      c.excepted.add();
+      return;
+    }
+  const bool ordered = r.stateful == stateful_kind::temporal_ordered;
+  const std::size_t n = r.steps.size();
+  for (std::size_t j = 0; j < n; ++j) {
+    if (!(hit_mask & (1u << j))) continue;
+    const correlation_step& step = r.steps[j];
+    // Key fields other than corp.id must be present: an empty user never correlates.
+    bool complete = true;
+    for (const auto f : step.by)
+      if (f != field_id::corp_id && display_value(ev, f, false).empty()) complete = false;
+    if (!complete) continue;
+    const std::string key = key_of(step.by, ev);
+    corr_state& cs = st.corr.touch(key, ts);
+    cs.latest_ms = std::max(cs.latest_ms, ts);
+    std::erase_if(cs.hits, [&](const corr_hit& h) { return h.ts <= cs.latest_ms - r.within_ms; });
+    corr_hit hit{ts, seq_, ev.ref, static_cast<std::uint8_t>(j)};
+    const auto before = [](const corr_hit& a, const corr_hit& b) {
+      return a.ts != b.ts ? a.ts < b.ts : a.seq < b.seq;
+    };
+    cs.hits.insert(std::upper_bound(cs.hits.begin(), cs.hits.end(), hit, before), hit);
+    std::size_t of_step = 0;
+    for (const auto& h : cs.hits) of_step += h.step == j;
+    if (of_step > k_hits_per_step)  // keep the newest hits of a step
+      cs.hits.erase(std::find_if(cs.hits.begin(), cs.hits.end(),
+                                 [&](const corr_hit& h) { return h.step == j; }));
+
+    // Look for a chain: one hit per step, within T (strictly), in step order when ordered.
+    std::vector<const corr_hit*> chain(n);
+    bool found = false;
+    for (const auto& start : cs.hits) {
+      if (ordered && start.step != 0) continue;
+      bool ok = true;
+      const corr_hit* prev = &start;
+      std::int64_t last = start.ts;
+      for (std::size_t k = 0; k < n && ok; ++k) {
+        if (ordered && k == 0) {
+          chain[0] = &start;
+          continue;
+        }
+        const corr_hit* pick = nullptr;
+        for (const auto& h : cs.hits) {
+          if (h.step != k) continue;
+          const bool after = ordered ? before(*prev, h) : !before(h, start);
+          if (after) {
+            pick = &h;
+            break;
+          }
+        }
+        if (pick == nullptr) ok = false;
+        else {
+          chain[k] = pick;
+          if (ordered) prev = pick;
+          last = std::max(last, pick->ts);
+        }
+      }
+      if (ok && last - start.ts < r.within_ms) {
+        found = true;
+        break;
+      }
+    }
+    if (!found) continue;
+    std::int64_t first = chain[0]->ts;
+    for (const auto* h : chain) first = std::min(first, h->ts);
+    detection d{first, static_cast<std::int64_t>(n), first, {}, {}, {}};
+    std::vector<const corr_hit*> by_time = chain;
+    std::sort(by_time.begin(), by_time.end(), [&](const corr_hit* a, const corr_hit* b) { return before(*a, *b); });
+    std::string sequence;
+    for (const auto* h : by_time) {
+      d.refs.push_back(h->ref);
+      if (!sequence.empty()) sequence += " → ";
+      sequence += fmt::format("{} {}", r.steps[h->step].name, iso8601_utc(h->ts));
+    }
+    d.evidence.emplace_back("sequence", std::move(sequence));
+    fire(index, ev, key, std::move(d), out);
+    st.corr.erase(key);
+  }
+  c.expired.add(st.corr.expire(ts - r.within_ms));
+  c.evicted.add(st.corr.trim(r.max_keys));
+}
+
+void rule_engine::on_baseline(std::size_t index, const normalized_event& ev, std::int64_t ts,
+                              alert_emitter& out) {
+  const compiled_rule& r = set_->rules[index];
+  rule_counters& c = counters_->counters[index];
+  rule_state& st = state_[index];
+  double value = 1;
+  if (r.baseline_sum) {
+    const auto v = number_value(ev, r.value_field);
+    if (!v) return;
+    value = *v;
+  }
+  const std::string key = key_of(r.by, ev);
+  const std::int64_t hour = local_hour(ts);
+  const std::size_t nslots = slot_count(r.slots);
+  baseline_state& b = st.baselines.touch(key, ts);
+  if (b.slots.empty()) {
+    b.slots.assign(2 * nslots, k_unobserved);
+    b.first_hour = b.hour = hour;
+    b.bucket_first_ms = ts;
+  }
+  if (hour > b.hour) {
+    // Close the bucket, and fold the quiet hours in between as zeros (at most eight
+    // rounds of the slots: older gaps have decayed by then).
+    fold(&b.slots[2 * slot_of(r.slots, b.hour)], b.total, r.alpha);
+    const std::int64_t from = std::max(b.hour + 1, hour - static_cast<std::int64_t>(8 * nslots));
+    for (std::int64_t h = from; h < hour; ++h) fold(&b.slots[2 * slot_of(r.slots, h)], 0, r.alpha);
+    b.hour = hour;
+    b.total = 0;
+    b.alerted = false;
+    b.bucket_first_ms = ts;
+  }
+  if (hour == b.hour) {  // a late event of a closed bucket is not counted
+    b.bucket_first_ms = std::min(b.bucket_first_ms, ts);
+    b.total += value;
+    const std::uint16_t* slot = &b.slots[2 * slot_of(r.slots, hour)];
+    const bool warm = (hour - b.first_hour) * k_hour_ms >= r.warmup_ms && slot[0] != k_unobserved;
+    if (!b.alerted && warm && b.total >= r.min_value) {
+      const double mean = decode(slot[0]);
+      const double sigma = slot[1] == 0 ? 0.0 : decode(slot[1]);
+      const bool over = (r.z > 0 && b.total > mean + r.z * sigma) ||
+                        (r.ratio > 0 && b.total > r.ratio * mean);
+      if (over) {
+        b.alerted = true;
+        const std::int64_t start = hour * k_hour_ms - k_macau_offset_ms;
+        detection d{start, std::llround(b.total), b.bucket_first_ms, {ev.ref}, {}, number_text(mean)};
+        d.evidence.emplace_back("baseline.slot", slot_name(r.slots, hour));
+        d.evidence.emplace_back("baseline.mean", number_text(mean));
+        d.evidence.emplace_back("baseline.sigma", number_text(sigma));
+        d.evidence.emplace_back("baseline.value", number_text(b.total));
+        fire(index, ev, key, std::move(d), out);
+      }
+    }
+  }
+  c.expired.add(st.baselines.expire(ts - r.within_ms));
+  c.evicted.add(st.baselines.trim(r.max_keys));
+}
+
+void rule_engine::on_first_seen(std::size_t index, const normalized_event& ev, std::int64_t ts,
+                                alert_emitter& out) {
+  const compiled_rule& r = set_->rules[index];
+  rule_counters& c = counters_->counters[index];
+  rule_state& st = state_[index];
+  const std::string value = display_value(ev, r.value_field, false);
+  if (value.empty()) return;
+  const std::uint64_t h = fnv1a(value);
+  const std::string key = key_of(r.by, ev);
+  seen_state& s = st.seen.touch(key, ts);
+  if (s.values.empty() && s.first_ms == 0) s.first_ms = ts;
+  const std::int64_t cutoff = ts - r.within_ms;
+  c.expired.add(std::erase_if(s.values, [&](const auto& v) { return v.second <= cutoff; }));
+  const auto it = std::find_if(s.values.begin(), s.values.end(), [&](const auto& v) { return v.first == h; });
+  if (it != s.values.end()) {
+    it->second = std::max(it->second, ts);
+  } else {
+    const auto known = static_cast<std::int64_t>(s.values.size());
+    const bool learning = ts - s.first_ms < r.learn_ms;
+    s.values.emplace_back(h, ts);
+    if (s.values.size() > r.max_values) {  // forget the value seen least recently
+      s.values.erase(std::min_element(s.values.begin(), s.values.end(),
+                                      [](const auto& a, const auto& b) { return a.second < b.second; }));
+      c.evicted.add();
+    }
+    if (!learning) {
+      detection d{ts, known, ts, {ev.ref}, {}, {}};
+      d.evidence.emplace_back("first_seen.known", std::to_string(known));
+      fire(index, ev, key + '|' + value, std::move(d), out);
+    }
+  }
+  c.expired.add(st.seen.expire(cutoff));
+  c.evicted.add(st.seen.trim(r.max_keys));
 }
 
 void rule_engine::fire(std::size_t index, const normalized_event& ev, const std::string& key,
-                       std::int64_t window_start, std::int64_t count, std::int64_t first_ms,
-                       std::vector<event_ref> refs, const window_state* window,
-                       alert_emitter& out) {
+                       detection d, alert_emitter& out) {
+  detected_[index] = generation_;  // correlations see it, emitted or not
+  if (!emits_[index]) return;
   const compiled_rule& r = set_->rules[index];
+  rule_counters& c = counters_->counters[index];
   const std::int64_t ts = ev.ts_ms != k_absent ? ev.ts_ms : ev.ingest_ms;
   std::int64_t folded = 0;
   if (r.suppress_ms > 0) {
@@ -212,19 +609,19 @@ void rule_engine::fire(std::size_t index, const normalized_event& ev, const std:
     suppress_state& s = st.suppression.touch(skey, ts);
     if (ts < s.until_ms) {
       ++s.folded;
-      ++stats_.suppressed;
+      c.suppressed.add();
       return;
     }
     folded = s.folded;
     s.folded = 0;
     s.until_ms = ts + r.suppress_ms;
     // Keep a key's fold count for a while after its window so the next alert can report it.
-    stats_.expired += st.suppression.expire(ts - 2 * r.suppress_ms);
-    stats_.evicted += st.suppression.trim(r.max_keys);
+    c.expired.add(st.suppression.expire(ts - 2 * r.suppress_ms));
+    c.evicted.add(st.suppression.trim(r.max_keys));
   }
 
   alert a;
-  a.id = make_alert_id(r.id, key, window_start);
+  a.id = make_alert_id(r.id, key, d.window_start);
   a.rule_id = r.id;
   a.rule_name = r.name;
   a.family = r.family;
@@ -233,9 +630,9 @@ void rule_engine::fire(std::size_t index, const normalized_event& ev, const std:
   a.pdpa_articles = r.pdpa;
   a.mitre_technique = r.mitre;
   a.timestamp_ms = a.last_ms = ts;
-  a.first_ms = first_ms;
-  a.count = count;
-  a.refs = std::move(refs);
+  a.first_ms = d.first_ms;
+  a.count = d.count;
+  a.refs = std::move(d.refs);
   a.suppressed = folded;
   a.user_id = ev.user_id;
   a.user_name = ev.user_name.empty() ? std::string() : mask_name(ev.user_name);
@@ -244,37 +641,42 @@ void rule_engine::fire(std::size_t index, const normalized_event& ev, const std:
   a.destination_domain = ev.dst_host;
   a.destination_ip = ev.dst_ip;
   a.received_ms = ev.ingest_ms;
+  const auto extra = [&](std::string_view name) -> std::pair<std::string, std::string>* {
+    for (auto& e : d.evidence)
+      if (e.first == name) return &e;
+    return nullptr;
+  };
   for (const auto f : r.evidence) {
-    if (window && r.stateful == stateful_kind::value_count && f == r.value_field) {
-      std::string joined;
-      for (const auto& v : window->values) {
-        if (!joined.empty()) joined += ", ";
-        joined += info(f).mask == field_mask::name ? mask_name(v.first) : v.first;
-      }
-      a.evidence.emplace_back(std::string(info(f).name), std::move(joined));
+    if (auto* e = extra(info(f).name)) {
+      a.evidence.emplace_back(e->first, std::move(e->second));
+      e->first.clear();
       continue;
     }
     std::string v = display_value(ev, f, true);
     if (!v.empty()) a.evidence.emplace_back(std::string(info(f).name), std::move(v));
   }
+  for (auto& e : d.evidence)
+    if (!e.first.empty()) a.evidence.emplace_back(std::move(e));
   for (const auto& p : r.message) {
     switch (p.what) {
       case message_part::kind::text: a.message += p.text; break;
       case message_part::kind::field: a.message += display_value(ev, p.field, true); break;
-      case message_part::kind::count: a.message += std::to_string(count); break;
+      case message_part::kind::count: a.message += std::to_string(d.count); break;
       case message_part::kind::window: a.message += r.within_text; break;
       case message_part::kind::rule_id: a.message += r.id; break;
       case message_part::kind::rule_name: a.message += r.name; break;
+      case message_part::kind::expected: a.message += d.expected; break;
     }
   }
-  ++stats_.alerts;
+  c.alerts.add();
   out.emit(std::move(a));
 }
 
-detector_factory make_rule_factory(std::shared_ptr<const rule_set> set) {
-  return [set = std::move(set)] {
+detector_factory make_rule_factory(std::shared_ptr<const rule_set> set,
+                                   std::shared_ptr<rule_metrics> metrics) {
+  return [set = std::move(set), metrics = std::move(metrics)] {
     std::vector<std::unique_ptr<detector>> v;
-    v.push_back(std::make_unique<rule_engine>(set));
+    v.push_back(std::make_unique<rule_engine>(set, std::nullopt, metrics));
     return v;
   };
 }

@@ -8,6 +8,7 @@
 #include <charconv>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
@@ -28,8 +29,18 @@ constexpr std::string_view k_top_keys[] = {"lists", "macros", "rules"};
 constexpr std::string_view k_rule_keys[] = {"id",      "name",       "family",      "severity",
                                             "pdpa",    "mitre",      "version",     "description",
                                             "message", "detection",  "suppress",    "exceptions",
-                                            "tests"};
-constexpr std::string_view k_detection_keys[] = {"where", "event_count", "value_count", "max_keys"};
+                                            "tests",   "generate"};
+constexpr std::string_view k_detection_keys[] = {"where",      "event_count", "value_count",
+                                                 "value_sum",  "temporal",    "temporal_ordered",
+                                                 "baseline",   "first_seen",  "max_keys"};
+constexpr std::string_view k_stateful_keys[] = {"event_count", "value_count",      "value_sum",
+                                                "temporal",    "temporal_ordered", "baseline",
+                                                "first_seen"};
+constexpr std::string_view k_value_sum_keys[] = {"field", "by", "within", "gte"};
+constexpr std::string_view k_temporal_keys[] = {"rules", "by", "within"};
+constexpr std::string_view k_baseline_keys[] = {"by",    "sum",   "slots", "alpha", "warmup",
+                                                "z",     "ratio", "min",   "ttl"};
+constexpr std::string_view k_first_seen_keys[] = {"field", "by", "learn", "ttl", "max_values"};
 constexpr std::string_view k_event_count_keys[] = {"by", "within", "gte"};
 constexpr std::string_view k_value_count_keys[] = {"field", "by", "within", "gte"};
 constexpr std::string_view k_suppress_keys[] = {"for", "by"};
@@ -139,6 +150,13 @@ class loader {
       read_lists(doc["lists"]);
       read_macros(doc["macros"]);
     }
+    // Rule ids of every file first, so correlations can name rules anywhere in the load.
+    for (const auto& [name, doc] : docs) {
+      const YAML::Node rules = doc["rules"];
+      if (!rules || !rules.IsSequence()) continue;
+      for (const auto& r : rules)
+        if (r.IsMap() && r["id"] && r["id"].IsScalar()) all_ids_.insert(r["id"].Scalar());
+    }
     // Pass 2: rules.
     for (const auto& [name, doc] : docs) {
       file_ = name;
@@ -152,6 +170,7 @@ class loader {
     }
     for (auto& [name, m] : macros_)
       if (m.state == 0) compile_macro_unused(name, m);
+    resolve_correlations();
     build_databases();
 
     load_result result;
@@ -719,6 +738,13 @@ class loader {
       if (const auto v = integer(n, "version", 1)) rule.version = static_cast<int>(*v);
     if (const YAML::Node n = r["description"])
       if (const auto s = scalar(n, "description")) rule.description = *s;
+    if (const YAML::Node n = r["generate"]) {
+      if (const auto s = scalar(n, "generate")) {
+        if (*s == "true" || *s == "false") rule.generate = *s == "true";
+        else diags_.error(at(n), "`generate` takes true or false",
+                          "generate: false makes a building block that only feeds correlations");
+      }
+    }
 
     std::set<field_id> reads;
     reads_ = &reads;
@@ -733,7 +759,11 @@ class loader {
         for (const auto& c : e) rule.exceptions.push_back(condition(c));
     }
     for (auto f : rule.by) reads.insert(f);
-    if (rule.stateful == stateful_kind::value_count) reads.insert(rule.value_field);
+    for (const auto& st : rule.steps) reads.insert(st.by.begin(), st.by.end());
+    if (rule.stateful == stateful_kind::value_count || rule.stateful == stateful_kind::value_sum ||
+        rule.stateful == stateful_kind::first_seen ||
+        (rule.stateful == stateful_kind::baseline && rule.baseline_sum))
+      reads.insert(rule.value_field);
     reads.erase(field_id::timestamp);
     reads.erase(field_id::event_kind);  // implied by the rule
     rule.evidence.assign(reads.begin(), reads.end());
@@ -741,9 +771,18 @@ class loader {
     if (const YAML::Node m = r["message"]) {
       if (const auto s = scalar(m, "message")) read_message(*s, m, rule);
     } else {
-      read_message(rule.stateful == stateful_kind::none ? "{rule.name}: {user.id}"
-                                                        : "{rule.name}: {user.id} ({count} in {window})",
-                   r, rule);
+      std::string text = "{rule.name}: {user.id} ({count} in {window})";
+      switch (rule.stateful) {
+        case stateful_kind::none: text = "{rule.name}: {user.id}"; break;
+        case stateful_kind::temporal:
+        case stateful_kind::temporal_ordered: text = "{rule.name}: {user.id} ({count} steps within {window})"; break;
+        case stateful_kind::baseline: text = "{rule.name}: {user.id} ({count} this hour, usually {expected})"; break;
+        case stateful_kind::first_seen:
+          text = fmt::format("{{rule.name}}: {{user.id}} first seen with {0} {{{0}}}", info(rule.value_field).name);
+          break;
+        default: break;
+      }
+      read_message(text, r, rule);
     }
     if (const YAML::Node t = r["tests"]) {
       if (!t.IsSequence())
@@ -765,51 +804,291 @@ class loader {
       return;
     }
     check_keys(d, k_detection_keys, "detection key");
-    if (const YAML::Node w = d["where"]) rule.condition = condition(w);
-    else {
-      diags_.error(at(d), "detection has no `where`", "where: {event.kind: audit, event.action: download}");
+    // At most one stateful part.
+    YAML::Node s;
+    std::string_view kind;
+    for (const auto k : k_stateful_keys) {
+      const YAML::Node n = d[std::string(k)];
+      if (!n) continue;
+      if (!kind.empty()) {
+        diags_.error(at(n), fmt::format("a rule has one stateful part: `{}` or `{}`, not both", kind, k),
+                     "split it into two rules (a correlation can combine them)");
+        continue;
+      }
+      s = n;
+      kind = k;
+    }
+    const bool correlation = kind == "temporal" || kind == "temporal_ordered";
+    if (const YAML::Node w = d["where"]) {
+      if (correlation)
+        diags_.error(at(w), fmt::format("a `{}` rule has no `where`", kind),
+                     "its steps are the conditions: name rules or macros under `rules:`");
+      rule.condition = condition(w);
+    } else {
+      if (!correlation)
+        diags_.error(at(d), "detection has no `where`", "where: {event.kind: audit, event.action: download}");
       rule.condition = always();
     }
-    const YAML::Node ec = d["event_count"];
-    const YAML::Node vc = d["value_count"];
-    if (ec && vc)
-      diags_.error(at(vc), "a rule has either `event_count` or `value_count`, not both",
-                   "split it into two rules");
-    if (ec || vc) {
-      const YAML::Node s = ec ? ec : vc;
-      rule.stateful = ec ? stateful_kind::event_count : stateful_kind::value_count;
-      if (!s.IsMap()) {
-        diags_.error(at(s), "expected a map", "{by: [user.id], within: 1h, gte: 30}");
-        return;
-      }
-      check_keys(s, ec ? std::span<const std::string_view>(k_event_count_keys)
-                       : std::span<const std::string_view>(k_value_count_keys),
-                 ec ? "event_count key" : "value_count key");
+    if (const YAML::Node mk = d["max_keys"])
+      if (const auto v = integer(mk, "max_keys", 1)) rule.max_keys = static_cast<std::size_t>(*v);
+    if (kind.empty()) return;
+    if (!s.IsMap()) {
+      diags_.error(at(s), fmt::format("`{}` must be a map", kind), "e.g. {by: [user.id], within: 1h, gte: 30}");
+      return;
+    }
+    rule.by = {field_id::corp_id, field_id::user_id};
+    auto read_by = [&] {
       if (const YAML::Node b = s["by"]) rule.by = field_list(b, "by");
-      else rule.by = {field_id::corp_id, field_id::user_id};
-      if (const YAML::Node w = s["within"]) {
-        if (const auto ms = duration(w, "within")) rule.within_ms = *ms;
+    };
+    auto read_within = [&](const char* key, bool required, std::string_view example) {
+      if (const YAML::Node w = s[key]) {
+        if (const auto ms = duration(w, key)) rule.within_ms = *ms;
         rule.within_text = w.IsScalar() ? w.Scalar() : "";
-      } else {
-        diags_.error(at(s), "no `within` window", "e.g. within: 1h");
+      } else if (required) {
+        diags_.error(at(s), fmt::format("no `{}` window", key), fmt::format("e.g. {}: {}", key, example));
       }
+    };
+    auto read_field = [&](bool numeric) {
+      if (const YAML::Node f = s["field"]) {
+        if (const auto* fi = field(f, "field")) {
+          rule.value_field = fi->id;
+          if (numeric && fi->type != field_type::number)
+            diags_.error(at(f), fmt::format("`{}` sums numbers; '{}' is a string field", kind, fi->name),
+                         "number fields: flow.bytes, flow.records, file.size, target.count …");
+        }
+      } else {
+        diags_.error(at(s), fmt::format("{} has no `field`", kind),
+                     numeric ? "the number field summed, e.g. field: flow.records"
+                             : "the field whose values are tracked, e.g. field: source.ip");
+      }
+    };
+    auto read_gte = [&](bool bounded) {
       if (const YAML::Node g = s["gte"]) {
         if (const auto v = integer(g, "gte", 1)) rule.threshold = *v;
-        if (rule.threshold > 100'000)
+        if (bounded && rule.threshold > 100'000)
           diags_.error(at(g), "gte above 100000 is not supported", "state per key is bounded by the threshold");
       } else {
         diags_.error(at(s), "no `gte` threshold", "e.g. gte: 30");
       }
-      if (vc) {
-        if (const YAML::Node f = s["field"]) {
-          if (const auto* fi = field(f, "field")) rule.value_field = fi->id;
-        } else {
-          diags_.error(at(s), "value_count has no `field`", "the field whose distinct values are counted, e.g. field: source.ip");
+    };
+    auto real = [&](const char* key, double min, double max, double& out) {
+      const YAML::Node n = s[key];
+      if (!n) return false;
+      const auto t = scalar(n, key);
+      if (!t) return false;
+      double v = 0;
+      const auto r = std::from_chars(t->data(), t->data() + t->size(), v);
+      if (r.ec != std::errc() || r.ptr != t->data() + t->size() || v < min || v > max) {
+        diags_.error(at(n), fmt::format("{} must be a number in [{}, {}], not '{}'", key, min, max, *t));
+        return false;
+      }
+      out = v;
+      return true;
+    };
+
+    if (kind == "event_count" || kind == "value_count") {
+      rule.stateful = kind == "event_count" ? stateful_kind::event_count : stateful_kind::value_count;
+      check_keys(s, kind == "event_count" ? std::span<const std::string_view>(k_event_count_keys)
+                                          : std::span<const std::string_view>(k_value_count_keys),
+                 fmt::format("{} key", kind));
+      read_by();
+      read_within("within", true, "1h");
+      read_gte(true);
+      if (kind == "value_count") read_field(false);
+    } else if (kind == "value_sum") {
+      rule.stateful = stateful_kind::value_sum;
+      check_keys(s, k_value_sum_keys, "value_sum key");
+      read_by();
+      read_within("within", true, "1d");
+      read_gte(false);
+      read_field(true);
+    } else if (correlation) {
+      rule.stateful = kind == "temporal" ? stateful_kind::temporal : stateful_kind::temporal_ordered;
+      check_keys(s, k_temporal_keys, fmt::format("{} key", kind));
+      read_within("within", true, "1h");
+      read_steps(s, rule, kind);
+    } else if (kind == "baseline") {
+      rule.stateful = stateful_kind::baseline;
+      check_keys(s, k_baseline_keys, "baseline key");
+      read_by();
+      if (const YAML::Node f = s["sum"]) {
+        if (const auto* fi = field(f, "sum")) {
+          rule.value_field = fi->id;
+          rule.baseline_sum = true;
+          if (fi->type != field_type::number)
+            diags_.error(at(f), fmt::format("`sum` adds numbers; '{}' is a string field", fi->name),
+                         "omit `sum` to count events, or name a number field such as file.size");
         }
       }
+      if (const YAML::Node n = s["slots"]) {
+        if (const auto t = scalar(n, "slots")) {
+          if (*t == "hour_of_week") rule.slots = baseline_slots::hour_of_week;
+          else if (*t == "hour_of_day") rule.slots = baseline_slots::hour_of_day;
+          else diags_.error(at(n), fmt::format("slots '{}' is not hour_of_week | hour_of_day", *t),
+                            "hour_of_week: 168 slots (1.0 KiB per key); hour_of_day: 24 hours × weekday/weekend (0.4 KiB)");
+        }
+      }
+      real("alpha", 0.001, 1, rule.alpha);
+      const bool has_z = real("z", 0.1, 1000, rule.z);
+      const bool has_ratio = real("ratio", 1.01, 1e9, rule.ratio);
+      if (!has_z && !has_ratio && !s["z"] && !s["ratio"])
+        diags_.error(at(s), "baseline needs `z` or `ratio` (or both)",
+                     "z: 4 fires above mean + 4σ; ratio: 10 fires above 10 × mean");
+      if (!real("min", 0, 1e18, rule.min_value))
+        if (!s["min"])
+          diags_.error(at(s), "baseline has no `min`",
+                       "the least a bucket must reach to fire, e.g. min: 20 (events) or min: 500000000 (bytes)");
+      const std::int64_t period = rule.slots == baseline_slots::hour_of_week ? 7 * 86'400'000LL : 86'400'000LL;
+      rule.warmup_ms = 3 * period;
+      if (const YAML::Node w = s["warmup"]) {
+        if (const auto ms = duration(w, "warmup")) {
+          rule.warmup_ms = *ms;
+          if (*ms < period)
+            diags_.error(at(w), fmt::format("warmup {} is shorter than one round of the slots", w.Scalar()),
+                         rule.slots == baseline_slots::hour_of_week
+                             ? "hour_of_week needs at least 7d (each slot is seen once a week); 14d–21d is better"
+                             : "hour_of_day needs at least 1d; 3d–7d is better");
+        }
+      }
+      rule.within_ms = 35 * 86'400'000LL;
+      rule.within_text = "1h";
+      if (const YAML::Node t = s["ttl"])
+        if (const auto ms = duration(t, "ttl")) rule.within_ms = *ms;
+    } else if (kind == "first_seen") {
+      rule.stateful = stateful_kind::first_seen;
+      check_keys(s, k_first_seen_keys, "first_seen key");
+      read_by();
+      read_field(false);
+      rule.learn_ms = 7 * 86'400'000LL;
+      if (const YAML::Node l = s["learn"])
+        if (const auto ms = duration(l, "learn")) rule.learn_ms = *ms;
+      rule.within_ms = 30 * 86'400'000LL;
+      rule.within_text = "30d";
+      read_within("ttl", false, "30d");
+      if (const YAML::Node m = s["max_values"])
+        if (const auto v = integer(m, "max_values", 1)) {
+          rule.max_values = static_cast<std::size_t>(*v);
+          if (*v > 4096) diags_.error(at(m), "max_values above 4096 is not supported", "state per key is bounded by it");
+        }
     }
-    if (const YAML::Node mk = d["max_keys"])
-      if (const auto v = integer(mk, "max_keys", 1)) rule.max_keys = static_cast<std::size_t>(*v);
+  }
+
+  /// `rules: [NAME…]` and `by` of a correlation. Names are resolved to rule ids after
+  /// every file is read (resolve_correlations); macros are compiled here.
+  void read_steps(const YAML::Node& s, compiled_rule& rule, std::string_view kind) {
+    const YAML::Node names = s["rules"];
+    if (!names || !names.IsSequence() || names.size() < 2) {
+      diags_.error(at(names ? names : s), fmt::format("`{}` needs `rules:`, a list of at least two rule ids or macros", kind),
+                   "e.g. rules: [org_admin_grant, DW-AA-011]");
+      return;
+    }
+    if (names.size() > 8) {
+      diags_.error(at(names), "a correlation has at most 8 steps");
+      return;
+    }
+    std::set<std::string> seen;
+    for (const auto& n : names) {
+      const auto name = scalar(n, "a step");
+      if (!name) continue;
+      if (!seen.insert(*name).second)
+        diags_.error(at(n), fmt::format("step '{}' is listed twice", *name), "name each rule or macro once");
+      correlation_step st;
+      st.name = *name;
+      const bool is_rule = all_ids_.count(*name) > 0;
+      const bool is_macro = macros_.count(*name) > 0;
+      if (is_rule && is_macro)
+        diags_.error(at(n), fmt::format("'{}' is both a rule id and a macro", *name), "rename the macro");
+      if (is_rule) {
+        st.rule = -2;  // resolved later
+        step_refs_.push_back({set_->rules.size(), rule.steps.size(), at(n)});
+      } else if (is_macro) {
+        st.condition = *use_macro(*name, n);
+      } else {
+        std::vector<std::string_view> options(all_ids_.begin(), all_ids_.end());
+        for (const auto& [k, _] : macros_) options.push_back(k);
+        const std::string close = nearest(*name, options);
+        diags_.error(at(n), fmt::format("no rule or macro named '{}'", *name),
+                     !close.empty() ? fmt::format("did you mean '{}'?", close)
+                                    : std::string("a step names a rule id of the load or a macro"));
+        st.condition = always();
+      }
+      rule.steps.push_back(std::move(st));
+    }
+    // The key of each step: one list for all, or one per step name.
+    std::vector<field_id> common = {field_id::corp_id, field_id::user_id};
+    const YAML::Node by = s["by"];
+    if (by && by.IsMap()) {
+      for (auto it = by.begin(); it != by.end(); ++it) {
+        const std::string step = it->first.Scalar();
+        auto st = std::find_if(rule.steps.begin(), rule.steps.end(),
+                               [&](const correlation_step& x) { return x.name == step; });
+        if (st == rule.steps.end()) {
+          diags_.error(at(it->first), fmt::format("`by` names '{}', which is not a step", step),
+                       "the keys of `by` are the names listed under `rules:`");
+          continue;
+        }
+        st->by = field_list(it->second, "by");
+      }
+      for (auto& st : rule.steps)
+        if (st.by.empty())
+          diags_.error(at(by), fmt::format("`by` has no key fields for step '{}'", st.name),
+                       "with a map, give every step its fields, e.g. {grant: [corp.id, target.user], export: [corp.id, user.id]}");
+    } else {
+      if (by) common = field_list(by, "by");
+      for (auto& st : rule.steps) st.by = common;
+    }
+    for (const auto& st : rule.steps)
+      if (!st.by.empty() && !rule.steps[0].by.empty() && st.by.size() != rule.steps[0].by.size())
+        diags_.error(at(by ? by : s), "every step's key must have the same number of fields",
+                     "the keys are compared field by field, e.g. target.user with user.id");
+    rule.by = rule.steps.back().by;
+  }
+
+  /// Correlation steps that name rules: index, no self-reference, no cycle; and the
+  /// evaluation order (referenced rules first).
+  void resolve_correlations() {
+    std::map<std::string, std::size_t> index;
+    for (std::size_t i = 0; i < set_->rules.size(); ++i) index.emplace(set_->rules[i].id, i);
+    for (const auto& ref : step_refs_) {
+      auto& rule = set_->rules[ref.rule];
+      auto& st = rule.steps[ref.step];
+      const auto it = index.find(st.name);
+      if (it == index.end()) {  // the rule failed to read; its own errors say why
+        st.rule = -1;
+        continue;
+      }
+      if (it->second == ref.rule) {
+        diags_.error(ref.where, fmt::format("rule '{}' names itself as a step", rule.id),
+                     "a correlation combines other rules");
+        st.rule = -1;
+        continue;
+      }
+      st.rule = static_cast<int>(it->second);
+    }
+    // Depth-first topological order; a cycle is an error at the rule that closes it.
+    const std::size_t n = set_->rules.size();
+    std::vector<int> mark(n, 0);
+    std::vector<std::string> path;
+    std::function<void(std::size_t)> visit = [&](std::size_t i) {
+      if (mark[i] == 2) return;
+      auto& r = set_->rules[i];
+      if (mark[i] == 1) {
+        diags_.error(r.where, fmt::format("correlation cycle: {} → {}", fmt::join(path, " → "), r.id),
+                     "a correlation may reference correlations, but not in a cycle");
+        return;
+      }
+      mark[i] = 1;
+      path.push_back(r.id);
+      for (auto& st : r.steps)
+        if (st.rule >= 0) {
+          visit(static_cast<std::size_t>(st.rule));
+          if (mark[static_cast<std::size_t>(st.rule)] == 1) st.rule = -1;  // break the cycle
+        }
+      path.pop_back();
+      mark[i] = 2;
+      set_->order.push_back(static_cast<std::uint32_t>(i));
+    };
+    for (std::size_t i = 0; i < n; ++i) visit(i);
   }
 
   void read_suppress(const YAML::Node& s, compiled_rule& rule) {
@@ -848,12 +1127,13 @@ class loader {
       else if (name == "window") p.what = message_part::kind::window;
       else if (name == "rule.id") p.what = message_part::kind::rule_id;
       else if (name == "rule.name") p.what = message_part::kind::rule_name;
+      else if (name == "expected") p.what = message_part::kind::expected;
       else if (const auto* f = find_field(name)) {
         p.what = message_part::kind::field;
         p.field = f->id;
       } else {
         auto names = field_names();
-        for (auto k : {"count", "window", "rule.id", "rule.name"}) names.push_back(k);
+        for (auto k : {"count", "window", "rule.id", "rule.name", "expected"}) names.push_back(k);
         diags_.error(at(where), fmt::format("message placeholder '{{{}}}' names no field", name),
                      did_you_mean(name, names));
       }
@@ -1006,6 +1286,12 @@ class loader {
   std::map<std::string, source_location> ids_;
   std::vector<pattern_request> patterns_;
   std::set<field_id>* reads_ = nullptr;
+  std::set<std::string> all_ids_;  ///< every rule id of the load (pre-scan)
+  struct step_ref {
+    std::size_t rule, step;
+    source_location where;
+  };
+  std::vector<step_ref> step_refs_;
 };
 
 }  // namespace

@@ -34,7 +34,7 @@ const register_detector registration{"rules", [](const YAML::Node& config) {
     throw std::runtime_error(fmt::format("rules do not load ({} error(s)):\n{}",
                                          r.problems.error_count(),
                                          rules::format_text(r.problems.list())));
-  return rules::make_rule_factory(std::move(r.rules));
+  return rules::make_rule_factory(std::move(r.rules), rules::global_metrics());
 }};
 
 }  // namespace

@@ -1,21 +1,30 @@
 #pragma once
 /// The rule engine: one `rule_engine` detector per shard runs a compiled `rule_set`.
 ///
-/// Per event, for each rule: evaluate `detection.where` (pattern leaves trigger at most
-/// one Hyperscan scan per field per event, with this shard's own scratch), then the
-/// exceptions, then the stateful part:
-///   - `event_count`: the event's time is appended to its key's window; when the window
-///     (events newer than `ts - within`) holds ≥ `gte` events, an alert fires and the
-///     key's window restarts empty.
-///   - `value_count`: same with distinct values of a field (the latest time each value
-///     was seen); fires at ≥ `gte` distinct values.
+/// Per event, for each rule (in `rule_set::order`: rules a correlation references first):
+/// evaluate `detection.where` (pattern leaves trigger at most one Hyperscan scan per
+/// field per event, with this shard's own scratch), then the exceptions, then the
+/// stateful part (docs/rules.md, "Stateful detection"):
+///   - `event_count`: ≥ N events per key within T (the key's window restarts after an alert);
+///   - `value_count`: ≥ N distinct values of a field per key within T;
+///   - `value_sum`: the sum of a number field per key within T reaches N (60 sub-buckets
+///     per window);
+///   - `temporal` / `temporal_ordered`: every step (another rule's detection, or a macro)
+///     matched for the same key within T, in any order / in the listed order;
+///   - `baseline`: the key's hourly count (or sum) exceeds its own EWMA baseline for that
+///     hour-of-week (or hour-of-day) slot by z·σ or a ratio, after a warm-up;
+///   - `first_seen`: a value of a field the key has not shown within the TTL, after a
+///     learning period.
+/// A rule "detects" before suppression; correlations see detections of the rules they
+/// reference even when those are suppressed or `generate: false`.
 /// Alert ids are `make_alert_id(rule, key, window_start)` with window_start the time of
 /// the oldest event in the window (the event's own time for stateless rules), so a
 /// replay produces the same ids.
 ///
 /// State is bounded per rule and shard: keys are kept in least-recently-touched order;
-/// keys idle longer than the window are expired from the cold end as new events arrive,
-/// and past `max_keys` the coldest keys are evicted (counted in `stats().evicted`).
+/// keys idle longer than the rule's TTL (`within`, or `ttl` for baseline/first_seen) are
+/// expired from the cold end as new events arrive, and past `max_keys` the coldest keys
+/// are evicted. Counters per rule (`rule_stats(i)`, `counters()`) are kept per shard.
 /// Suppression (`suppress: {for, by}`) drops alerts of the same rule and suppression key
 /// until `for` has passed since the last alert sent, and the next alert sent carries how
 /// many were dropped in `alert::suppressed`.
@@ -29,20 +38,21 @@
 #include <vector>
 
 #include "dingwatch/core/detector.hpp"
+#include "dingwatch/detectors/rules/metrics.hpp"
 #include "dingwatch/detectors/rules/rule_set.hpp"
 
 struct hs_scratch;
 
 namespace dingwatch::rules {
 
-/// Counters of one engine instance (one shard).
+/// Counters of one engine instance (one shard), summed over its rules.
 struct engine_stats {
   std::uint64_t matched = 0;     ///< events that met a rule's `where`
   std::uint64_t excepted = 0;    ///< of those, silenced by an exception
   std::uint64_t alerts = 0;      ///< alerts emitted
   std::uint64_t suppressed = 0;  ///< alerts folded by suppression
   std::uint64_t expired = 0;     ///< keys dropped after their window passed
-  std::uint64_t evicted = 0;     ///< keys dropped because a rule hit `max_keys`
+  std::uint64_t evicted = 0;     ///< keys (or first_seen values) dropped by a cap
 };
 
 /// Keys in least-recently-touched order with a per-key value; bounded by the caller.
@@ -110,9 +120,12 @@ class lru_map {
 /// Runs a rule set (or one rule of it) on one shard's events.
 class rule_engine final : public detector {
  public:
-  /// Runs every rule of `set`, or only rule number `only` (tests).
+  /// Runs every rule of `set`, or only rule number `only` (tests: the rules it
+  /// references run too, silently, and `only` emits even when `generate: false`).
+  /// Counters go to a block attached to `metrics` when given, else a private one.
   explicit rule_engine(std::shared_ptr<const rule_set> set,
-                       std::optional<std::size_t> only = std::nullopt);
+                       std::optional<std::size_t> only = std::nullopt,
+                       const std::shared_ptr<rule_metrics>& metrics = nullptr);
   ~rule_engine() override;
   rule_engine(const rule_engine&) = delete;
   rule_engine& operator=(const rule_engine&) = delete;
@@ -120,15 +133,54 @@ class rule_engine final : public detector {
   [[nodiscard]] std::string_view name() const noexcept override { return "rules"; }
   void on_event(const normalized_event& ev, alert_emitter& out) override;
 
-  /// This instance's counters.
-  [[nodiscard]] const engine_stats& stats() const noexcept { return stats_; }
-  /// Keys currently tracked by rule number `rule` (windows, not suppression).
+  /// This instance's counters, summed over its rules.
+  [[nodiscard]] engine_stats stats() const noexcept;
+  /// The counters of rule number `rule` on this shard.
+  [[nodiscard]] rule_totals rule_stats(std::size_t rule) const { return counters_->read(rule); }
+  /// This shard's counter block (shared with `rule_metrics` when attached).
+  [[nodiscard]] const std::shared_ptr<counter_block>& counters() const noexcept { return counters_; }
+  /// Keys currently tracked by rule number `rule` (detection state, not suppression).
   [[nodiscard]] std::size_t tracked_keys(std::size_t rule) const;
+  /// Bytes one tracked key of `r` holds at most: its state (heap included), the key
+  /// string's node and the map's bookkeeping, for a key of `key_chars` characters
+  /// (docs/rules.md, "Memory per key").
+  [[nodiscard]] static std::size_t bytes_per_key(const compiled_rule& r, std::size_t key_chars = 24);
 
  private:
   struct window_state {
     std::vector<std::pair<std::int64_t, event_ref>> events;  ///< sorted by time
     std::vector<std::pair<std::string, std::int64_t>> values;  ///< value_count
+  };
+  struct sum_bucket {
+    std::int64_t index = 0;  ///< ts / bucket width
+    std::int64_t first_ms = 0, last_ms = 0;
+    double sum = 0;
+    event_ref ref;  ///< the latest event of the bucket
+  };
+  struct sum_state {
+    std::vector<sum_bucket> buckets;  ///< sorted by index, at most 61
+  };
+  struct corr_hit {
+    std::int64_t ts = 0;
+    std::uint64_t seq = 0;  ///< arrival order: one event never fills two ordered steps
+    event_ref ref;
+    std::uint8_t step = 0;
+  };
+  struct corr_state {
+    std::vector<corr_hit> hits;  ///< at most 8 per step, newest kept
+    std::int64_t latest_ms = 0;
+  };
+  struct baseline_state {
+    std::int64_t first_hour = 0;  ///< Macau-local hour index of the key's first bucket
+    std::int64_t hour = 0;        ///< current bucket
+    std::int64_t bucket_first_ms = 0;
+    double total = 0;             ///< current bucket's count or sum
+    bool alerted = false;         ///< fired for the current bucket already
+    std::vector<std::uint16_t> slots;  ///< per slot: log-coded mean, log-coded σ
+  };
+  struct seen_state {
+    std::int64_t first_ms = 0;  ///< when the key was first tracked (learning starts)
+    std::vector<std::pair<std::uint64_t, std::int64_t>> values;  ///< value hash, last seen
   };
   struct suppress_state {
     std::int64_t until_ms = 0;
@@ -136,30 +188,52 @@ class rule_engine final : public detector {
   };
   struct rule_state {
     lru_map<window_state> windows;
+    lru_map<sum_state> sums;
+    lru_map<corr_state> corr;
+    lru_map<baseline_state> baselines;
+    lru_map<seen_state> seen;
     lru_map<suppress_state> suppression;
+  };
+  /// What a detection hands to `fire`.
+  struct detection {
+    std::int64_t window_start = 0;
+    std::int64_t count = 1;
+    std::int64_t first_ms = 0;
+    std::vector<event_ref> refs;
+    std::vector<std::pair<std::string, std::string>> evidence;  ///< replaces/extends fields
+    std::string expected;  ///< `{expected}`
   };
 
   bool eval(std::uint32_t node, const normalized_event& ev);
   bool pattern_matched(const cond_node& n, const normalized_event& ev);
   const std::string& key_of(const std::vector<field_id>& by, const normalized_event& ev);
   void on_rule(std::size_t index, const normalized_event& ev, alert_emitter& out);
+  void on_counting(std::size_t index, const normalized_event& ev, std::int64_t ts, alert_emitter& out);
+  void on_sum(std::size_t index, const normalized_event& ev, std::int64_t ts, alert_emitter& out);
+  void on_correlation(std::size_t index, const normalized_event& ev, std::int64_t ts, alert_emitter& out);
+  void on_baseline(std::size_t index, const normalized_event& ev, std::int64_t ts, alert_emitter& out);
+  void on_first_seen(std::size_t index, const normalized_event& ev, std::int64_t ts, alert_emitter& out);
   void fire(std::size_t index, const normalized_event& ev, const std::string& key,
-            std::int64_t window_start, std::int64_t count, std::int64_t first_ms,
-            std::vector<event_ref> refs, const window_state* window, alert_emitter& out);
+            detection d, alert_emitter& out);
   static int on_match(unsigned id, unsigned long long, unsigned long long, unsigned, void* ctx);
 
   std::shared_ptr<const rule_set> set_;
-  std::optional<std::size_t> only_;
+  std::vector<std::uint32_t> active_;  ///< rules run, in evaluation order
+  std::vector<bool> emits_;            ///< per rule: alerts leave the engine
   hs_scratch* scratch_ = nullptr;
   std::uint32_t generation_ = 0;
+  std::uint64_t seq_ = 0;
   std::vector<std::uint32_t> leaf_seen_;  ///< leaf → generation it last matched
   std::vector<std::uint32_t> db_scanned_;  ///< database → generation it was last scanned
+  std::vector<std::uint32_t> detected_;   ///< rule → generation it last detected
   std::vector<rule_state> state_;
   std::string key_;
-  engine_stats stats_;
+  std::shared_ptr<counter_block> counters_;
 };
 
-/// A per-shard factory: every call builds a fresh engine sharing `set`.
-detector_factory make_rule_factory(std::shared_ptr<const rule_set> set);
+/// A per-shard factory: every call builds a fresh engine sharing `set`, its counters
+/// attached to `metrics` when given.
+detector_factory make_rule_factory(std::shared_ptr<const rule_set> set,
+                                   std::shared_ptr<rule_metrics> metrics = nullptr);
 
 }  // namespace dingwatch::rules

@@ -67,11 +67,36 @@ struct field_database {
 };
 
 /// The stateful part of a rule's detection.
-enum class stateful_kind : std::uint8_t { none, event_count, value_count };
+enum class stateful_kind : std::uint8_t {
+  none,
+  event_count,       ///< ≥ N events per key within T
+  value_count,       ///< ≥ N distinct values of a field per key within T
+  value_sum,         ///< sum of a number field per key within T ≥ N
+  temporal,          ///< every step matched for the key within T, any order
+  temporal_ordered,  ///< the steps matched for the key in order within T
+  baseline,          ///< hourly count/sum per key far above its own EWMA baseline
+  first_seen,        ///< a value of a field new for the key after a learning period
+};
+
+/// A step of a correlation (`temporal`, `temporal_ordered`): another rule of the load
+/// (it "matches" when it detects: each matching event for a stateless rule, each time
+/// the threshold is crossed for a stateful one) or a macro evaluated on each event.
+struct correlation_step {
+  std::string name;             ///< as written: a rule id or a macro name
+  int rule = -1;                ///< index of the referenced rule, or -1 for a macro
+  std::uint32_t condition = 0;  ///< macro: root node
+  std::vector<field_id> by;     ///< the correlation key read from this step's events
+};
+
+/// Slot layouts of `baseline` (Asia/Macau hours).
+enum class baseline_slots : std::uint8_t {
+  hour_of_week,  ///< 168 slots: weekday × hour
+  hour_of_day,   ///< 48 slots: hour × {Monday–Friday, Saturday–Sunday}
+};
 
 /// A message template piece: literal text, or a placeholder.
 struct message_part {
-  enum class kind : std::uint8_t { text, field, count, window, rule_id, rule_name };
+  enum class kind : std::uint8_t { text, field, count, window, rule_id, rule_name, expected };
   kind what = kind::text;
   std::string text;
   field_id field = field_id::user_id;
@@ -119,6 +144,22 @@ struct compiled_rule {
   std::size_t max_keys = 100'000;  ///< cap on tracked keys per shard (LRU beyond)
   std::string within_text;         ///< as written, for messages
 
+  bool generate = true;  ///< false: a building block that only feeds correlations
+
+  // value_count / value_sum / first_seen read `value_field`; baseline sums it when
+  // `baseline_sum`, else counts events.
+  std::vector<correlation_step> steps;  ///< temporal, temporal_ordered
+  baseline_slots slots = baseline_slots::hour_of_week;
+  bool baseline_sum = false;
+  double alpha = 0.2;            ///< EWMA weight of the newest bucket
+  double z = 0;                  ///< 0: no z-score test
+  double ratio = 0;              ///< 0: no ratio test
+  double min_value = 1;          ///< the bucket must reach this much to fire
+  std::int64_t warmup_ms = 0;    ///< baseline: key age before firing
+  std::int64_t learn_ms = 0;     ///< first_seen: key age before new values alert
+  std::size_t max_values = 32;   ///< first_seen: remembered values per key
+  // (`within_ms` is the TTL of idle keys for every kind, and of values for first_seen.)
+
   std::int64_t suppress_ms = 0;  ///< 0: no suppression
   std::vector<field_id> suppress_by;
 
@@ -141,6 +182,8 @@ class rule_set {
   std::uint32_t leaf_count = 0;
   /// Database index per field_id, or -1 when no pattern reads that field.
   std::vector<int> database_of_field;
+  /// Rule numbers in evaluation order: a rule a correlation references runs before it.
+  std::vector<std::uint32_t> order;
 };
 
 }  // namespace dingwatch::rules
