@@ -1,0 +1,398 @@
+// The stateful kinds beyond counting: value_sum, temporal, temporal_ordered, baseline,
+// first_seen; per-rule counters and their process-wide collector.
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include "dingwatch/detectors/rules/metrics.hpp"
+#include "rules_support.hpp"
+
+using namespace dingwatch;
+using namespace dingwatch::testing;
+
+namespace {
+
+constexpr std::int64_t k_min = 60'000;
+constexpr std::int64_t k_hour = 60 * k_min;
+constexpr std::int64_t k_day = 24 * k_hour;
+
+std::string rule(const std::string& id, const std::string& detection, const std::string& extra = "") {
+  return fmt::format(R"(
+  - id: {}
+    name: rule {}
+    family: anomalous_access
+    severity: low
+    pdpa: ["5"]
+    detection:
+{}
+{}
+    tests: []
+)",
+                     id, id, detection, extra);
+}
+
+struct feeder {
+  explicit feeder(std::shared_ptr<const rules::rule_set> s, std::optional<std::size_t> only = std::nullopt)
+      : set(std::move(s)), engine(set, only) {}
+  void feed(std::initializer_list<std::pair<const char*, std::string>> fields, std::int64_t ts) {
+    event_builder b;
+    for (const auto& [k, v] : fields) b.set(k, v);
+    b.at(ts);
+    engine.on_event(b.ev(), sink);
+  }
+  std::shared_ptr<const rules::rule_set> set;
+  rules::rule_engine engine;
+  alert_sink sink;
+};
+
+}  // namespace
+
+TEST_CASE("value_sum adds a number field per key within the window", "[rules][value_sum]") {
+  feeder f(compile("rules:" + rule("T-1", R"(      where: {event.kind: flow}
+      value_sum: {field: flow.records, by: [flow.app], within: 1h, gte: 1000})")));
+  const auto t0 = macau(10);
+  f.feed({{"event.kind", "flow"}, {"flow.app", "hr"}, {"flow.records", "400"}}, t0);
+  f.feed({{"event.kind", "flow"}, {"flow.app", "crm"}, {"flow.records", "900"}}, t0 + k_min);
+  f.feed({{"event.kind", "flow"}, {"flow.app", "hr"}, {"flow.records", "500"}}, t0 + 30 * k_min);
+  f.feed({{"event.kind", "flow"}, {"flow.app", "hr"}}, t0 + 31 * k_min);  // no number: ignored
+  CHECK(f.sink.alerts.empty());
+  SECTION("inside the window it fires with the sum") {
+    f.feed({{"event.kind", "flow"}, {"flow.app", "hr"}, {"flow.records", "100"}}, t0 + 59 * k_min);
+    REQUIRE(f.sink.alerts.size() == 1);
+    CHECK(f.sink.alerts[0].count == 1000);
+    CHECK(f.sink.alerts[0].first_ms == t0);
+    CHECK(f.sink.alerts[0].refs.size() == 3);
+    CHECK(f.sink.alerts[0].id == make_alert_id("T-1", "hr", t0));
+    // The key restarts empty.
+    f.feed({{"event.kind", "flow"}, {"flow.app", "hr"}, {"flow.records", "100"}}, t0 + 60 * k_min);
+    CHECK(f.sink.alerts.size() == 1);
+  }
+  SECTION("the first 400 has left the window an hour later") {
+    f.feed({{"event.kind", "flow"}, {"flow.app", "hr"}, {"flow.records", "100"}}, t0 + 60 * k_min);
+    CHECK(f.sink.alerts.empty());
+    f.feed({{"event.kind", "flow"}, {"flow.app", "hr"}, {"flow.records", "400"}}, t0 + 61 * k_min);
+    REQUIRE(f.sink.alerts.size() == 1);
+    CHECK(f.sink.alerts[0].count == 1000);
+    CHECK(f.sink.alerts[0].first_ms == t0 + 30 * k_min);
+  }
+}
+
+TEST_CASE("value_sum wants a number field", "[rules][value_sum]") {
+  const auto r = rules::load_rules_text("rules:" + rule("T-1", R"(      where: {event.kind: flow}
+      value_sum: {field: flow.app, within: 1h, gte: 10})"));
+  REQUIRE_FALSE(r.ok());
+  CHECK_THAT(rules::format_text(r.problems.list()), Catch::Contains("'flow.app' is a string field"));
+}
+
+namespace {
+
+// Admin grant (macro) then a burst of exports (a building-block rule) for the same user.
+const std::string k_grant_then_export = R"(macros:
+  admin_grant: {event.kind: org_change, event.type: org_admin_add}
+rules:)" + rule("T-EXPORTS", R"(      where: {event.kind: audit, event.action: export}
+      event_count: {by: [corp.id, user.id], within: 1h, gte: 3})", "    generate: false") +
+                                        rule("T-SEQ", R"(      temporal_ordered:
+        rules: [admin_grant, T-EXPORTS]
+        by: {admin_grant: [corp.id, target.user], T-EXPORTS: [corp.id, user.id]}
+        within: 1h)");
+
+void grant(feeder& f, const std::string& to, std::int64_t ts) {
+  f.feed({{"event.kind", "org_change"}, {"event.type", "org_admin_add"}, {"corp.id", "c1"},
+          {"operator.id", "boss"}, {"target.user", to}},
+         ts);
+}
+void exports(feeder& f, const std::string& by, std::int64_t ts, int n = 3) {
+  for (int i = 0; i < n; ++i)
+    f.feed({{"event.kind", "audit"}, {"event.action", "export"}, {"corp.id", "c1"}, {"user.id", by}},
+           ts + i * k_min);
+}
+
+}  // namespace
+
+TEST_CASE("temporal_ordered: A then B for the same key within T", "[rules][temporal]") {
+  const auto set = compile(k_grant_then_export);
+  REQUIRE(set->rules.size() == 2);
+  CHECK(set->order == std::vector<std::uint32_t>{0, 1});
+  const auto t0 = macau(10);
+  feeder f(set);
+  SECTION("grant then exports within the hour fires; the building block stays silent") {
+    grant(f, "u1", t0);
+    exports(f, "u1", t0 + 40 * k_min);
+    REQUIRE(f.sink.alerts.size() == 1);
+    const alert& a = f.sink.alerts[0];
+    CHECK(a.rule_id == "T-SEQ");
+    CHECK(a.user_id == "u1");
+    CHECK(a.count == 2);
+    CHECK(a.first_ms == t0);
+    CHECK(a.refs.size() == 2);
+    CHECK(a.id == make_alert_id("T-SEQ", "c1|u1", t0));
+    bool has_sequence = false;
+    for (const auto& [k, v] : a.evidence)
+      if (k == "sequence") {
+        has_sequence = true;
+        CHECK_THAT(v, Catch::StartsWith("admin_grant ") && Catch::Contains(" → T-EXPORTS "));
+      }
+    CHECK(has_sequence);
+  }
+  SECTION("exports before the grant do not fire (out of order)") {
+    exports(f, "u1", t0);
+    grant(f, "u1", t0 + 10 * k_min);
+    CHECK(f.sink.alerts.empty());
+  }
+  SECTION("late arrival: the grant arrives after the exports but happened before") {
+    exports(f, "u1", t0 + 30 * k_min);
+    grant(f, "u1", t0);
+    REQUIRE(f.sink.alerts.size() == 1);
+    CHECK(f.sink.alerts[0].first_ms == t0);
+  }
+  SECTION("exports more than an hour after the grant do not fire") {
+    grant(f, "u1", t0);
+    exports(f, "u1", t0 + 58 * k_min);  // the third export at t0+60m
+    CHECK(f.sink.alerts.empty());
+  }
+  SECTION("another user's exports do not fire") {
+    grant(f, "u1", t0);
+    exports(f, "u2", t0 + 10 * k_min);
+    CHECK(f.sink.alerts.empty());
+  }
+  SECTION("a test engine for the correlation runs the referenced rule silently") {
+    feeder only(set, 1);
+    grant(only, "u1", t0);
+    exports(only, "u1", t0 + 5 * k_min);
+    REQUIRE(only.sink.alerts.size() == 1);
+    CHECK(only.sink.alerts[0].rule_id == "T-SEQ");
+  }
+}
+
+TEST_CASE("temporal: every step within T, in any order", "[rules][temporal]") {
+  const auto set = compile(R"(macros:
+  vpn_login: {event.kind: audit, event.action: login, platform: vpn}
+  share: {event.kind: audit, event.action: share}
+  delete: {event.kind: audit, event.action: delete}
+rules:)" + rule("T-ALL", R"(      temporal: {rules: [vpn_login, share, delete], by: [user.id], within: 10m})"));
+  const auto t0 = macau(10);
+  feeder f(set);
+  auto ev = [&](const char* action, std::int64_t ts, const char* user = "u1") {
+    f.feed({{"event.kind", "audit"}, {"event.action", action}, {"platform", "vpn"}, {"user.id", user}}, ts);
+  };
+  SECTION("any order fires once all steps are in") {
+    ev("delete", t0);
+    ev("share", t0 + k_min);
+    CHECK(f.sink.alerts.empty());
+    ev("login", t0 + 9 * k_min);
+    REQUIRE(f.sink.alerts.size() == 1);
+    CHECK(f.sink.alerts[0].count == 3);
+    CHECK(f.sink.alerts[0].first_ms == t0);
+  }
+  SECTION("steps spread beyond T do not") {
+    ev("delete", t0);
+    ev("share", t0 + k_min);
+    ev("login", t0 + 10 * k_min);
+    CHECK(f.sink.alerts.empty());
+    ev("delete", t0 + 11 * k_min);  // the first delete and share have left the window
+    CHECK(f.sink.alerts.empty());
+    ev("share", t0 + 12 * k_min);  // login, delete, share within 10 minutes
+    CHECK(f.sink.alerts.size() == 1);
+  }
+  SECTION("steps of different keys do not combine") {
+    ev("delete", t0);
+    ev("share", t0 + k_min, "u2");
+    ev("login", t0 + 2 * k_min);
+    CHECK(f.sink.alerts.empty());
+  }
+}
+
+TEST_CASE("correlation diagnostics", "[rules][temporal][diagnostics]") {
+  auto problems = [](const std::string& yaml) {
+    const auto r = rules::load_rules_text(yaml);
+    CHECK_FALSE(r.ok());
+    return rules::format_text(r.problems.list());
+  };
+  CHECK_THAT(problems("rules:" + rule("T-1", "      temporal: {rules: [T-2, nope], within: 1h}") +
+                      rule("T-2", "      where: {event.kind: audit}")),
+             Catch::Contains("no rule or macro named 'nope'"));
+  CHECK_THAT(problems("rules:" + rule("T-1", "      temporal: {rules: [T-2, T-1], within: 1h}") +
+                      rule("T-2", "      where: {event.kind: audit}")),
+             Catch::Contains("names itself"));
+  CHECK_THAT(problems("rules:" + rule("T-1", "      temporal: {rules: [T-2, T-3], within: 1h}") +
+                      rule("T-2", "      temporal: {rules: [T-1, T-3], within: 1h}") +
+                      rule("T-3", "      where: {event.kind: audit}")),
+             Catch::Contains("correlation cycle"));
+  CHECK_THAT(problems("rules:" + rule("T-1", "      where: {event.kind: audit}\n      temporal: {rules: [T-2, T-3], within: 1h}") +
+                      rule("T-2", "      where: {event.kind: audit}") + rule("T-3", "      where: {event.kind: chat}")),
+             Catch::Contains("has no `where`"));
+  CHECK_THAT(problems("rules:" + rule("T-1", "      temporal: {rules: [T-2, T-3], within: 1h, by: {T-2: [user.id], T-3: [corp.id, user.id]}}") +
+                      rule("T-2", "      where: {event.kind: audit}") + rule("T-3", "      where: {event.kind: chat}")),
+             Catch::Contains("same number of fields"));
+}
+
+namespace {
+
+std::shared_ptr<const rules::rule_set> baseline_rule(const std::string& params) {
+  return compile("rules:" + rule("T-B", "      where: {event.kind: audit, event.action: download}\n      baseline: " + params));
+}
+
+void download(feeder& f, std::int64_t ts, const char* size = "1000", const char* user = "u1") {
+  f.feed({{"event.kind", "audit"}, {"event.action", "download"}, {"user.id", user}, {"file.size", size}}, ts);
+}
+
+}  // namespace
+
+TEST_CASE("baseline: warm-up, then the z-score test", "[rules][baseline]") {
+  // Counting events, hour_of_day slots: one download every hour, three a day at 10:00.
+  const auto set = baseline_rule("{by: [user.id], slots: hour_of_day, warmup: 3d, z: 4, min: 5}");
+  feeder f(set);
+  const auto start = macau(0, 0, 0, 1);  // Sunday 2026-11-01 00:00 Macau
+  for (std::int64_t h = 0; h < 24 * 21; ++h) download(f, start + h * k_hour + 5 * k_min);
+  CHECK(f.sink.alerts.empty());
+  const auto day22 = start + 21 * k_day;  // Sunday again: weekend slots
+  SECTION("a burst far above the hour's baseline fires once, mid-bucket") {
+    for (int i = 0; i < 10; ++i) download(f, day22 + 10 * k_hour + 10 * k_min + i * k_min);
+    REQUIRE(f.sink.alerts.size() == 1);
+    const alert& a = f.sink.alerts[0];
+    CHECK(a.count == 5);  // fired as soon as the bucket reached `min` and mean + 4σ
+    CHECK(a.id == make_alert_id("T-B", "u1", day22 + 10 * k_hour));
+    bool slot = false;
+    for (const auto& [k, v] : a.evidence)
+      if (k == "baseline.slot") {
+        slot = true;
+        CHECK(v == "weekend 10:00");
+      }
+    CHECK(slot);
+    CHECK_THAT(a.message, Catch::Contains("usually 1"));
+  }
+  SECTION("a bucket below min stays quiet") {
+    for (int i = 0; i < 4; ++i) download(f, day22 + 10 * k_hour + 10 * k_min + i * k_min);
+    CHECK(f.sink.alerts.empty());
+  }
+  SECTION("the same burst during warm-up stays quiet") {
+    feeder g(set);
+    for (std::int64_t h = 0; h < 24 * 2; ++h) download(g, start + h * k_hour + 5 * k_min);
+    for (int i = 0; i < 50; ++i) download(g, start + 2 * k_day + 10 * k_hour + i * k_min / 2);
+    CHECK(g.sink.alerts.empty());
+  }
+}
+
+TEST_CASE("baseline: sums per hour-of-week slot and the ratio test", "[rules][baseline]") {
+  const auto set = baseline_rule("{by: [user.id], sum: file.size, slots: hour_of_week, warmup: 14d, ratio: 10, min: 100000}");
+  feeder f(set);
+  const auto start = macau(0, 0, 0, 1);
+  // Two weeks, every hour: 30 kB on even days, 10 kB on odd ones — so each weekly slot
+  // saw 30 kB then 10 kB: EWMA mean 26 kB (alpha 0.2).
+  for (std::int64_t h = 0; h < 24 * 14; ++h) download(f, start + h * k_hour, (h / 24) % 2 ? "10000" : "30000");
+  CHECK(f.sink.alerts.empty());
+  const auto t = start + 14 * k_day + 9 * k_hour;  // Sunday 09:00 again
+  download(f, t, "150000");  // above min, below 10 × 26 kB
+  CHECK(f.sink.alerts.empty());
+  download(f, t + k_min, "150000");  // 300 kB > 260 kB
+  REQUIRE(f.sink.alerts.size() == 1);
+  CHECK(f.sink.alerts[0].count == 300000);
+  download(f, t + 2 * k_min, "900000");  // once per bucket
+  CHECK(f.sink.alerts.size() == 1);
+  // Other users are tracked apart and are still warming up.
+  download(f, t, "9000000", "u2");
+  CHECK(f.sink.alerts.size() == 1);
+  CHECK(f.engine.tracked_keys(0) == 2);
+  CHECK(rules::rule_engine::bytes_per_key(set->rules[0]) <= 1024);
+}
+
+TEST_CASE("baseline diagnostics", "[rules][baseline][diagnostics]") {
+  const auto r = rules::load_rules_text("rules:" + rule("T-B", "      where: {event.kind: audit}\n      baseline: {slots: hour_of_week, warmup: 2d, sum: user.id}"));
+  REQUIRE_FALSE(r.ok());
+  const std::string text = rules::format_text(r.problems.list());
+  CHECK_THAT(text, Catch::Contains("needs `z` or `ratio`"));
+  CHECK_THAT(text, Catch::Contains("has no `min`"));
+  CHECK_THAT(text, Catch::Contains("shorter than one round of the slots"));
+  CHECK_THAT(text, Catch::Contains("'user.id' is a string field"));
+}
+
+namespace {
+
+void login(feeder& f, const char* ip, std::int64_t ts, const char* user = "u1") {
+  f.feed({{"event.kind", "audit"}, {"event.action", "login"}, {"user.id", user}, {"source.ip", ip}}, ts);
+}
+
+}  // namespace
+
+TEST_CASE("first_seen: learning, new values, TTL and cap", "[rules][first_seen]") {
+  const auto set = compile("rules:" + rule("T-F", R"(      where: {event.kind: audit, event.action: login}
+      first_seen: {field: source.ip, by: [user.id], learn: 2d, ttl: 10d, max_values: 3})"));
+  const auto t0 = macau(9);
+  feeder f(set);
+  login(f, "1.1.1.1", t0);
+  login(f, "2.2.2.2", t0 + k_day);  // learning: remembered silently
+  login(f, "1.1.1.1", t0 + 3 * k_day);
+  CHECK(f.sink.alerts.empty());
+  SECTION("a new value after learning fires once") {
+    login(f, "3.3.3.3", t0 + 3 * k_day + k_hour);
+    login(f, "3.3.3.3", t0 + 3 * k_day + 2 * k_hour);
+    REQUIRE(f.sink.alerts.size() == 1);
+    const alert& a = f.sink.alerts[0];
+    CHECK(a.source_ip == "3.3.3.3");
+    CHECK(a.count == 2);  // values known before
+    CHECK(a.id == make_alert_id("T-F", "u1|3.3.3.3", t0 + 3 * k_day + k_hour));
+    CHECK(a.message == "rule T-F: u1 first seen with source.ip 3.3.3.3");
+  }
+  SECTION("a value unseen for longer than the TTL is new again") {
+    login(f, "1.1.1.1", t0 + 12 * k_day);  // 2.2.2.2 (last seen day 1) has expired
+    CHECK(f.sink.alerts.empty());
+    login(f, "2.2.2.2", t0 + 12 * k_day + k_hour);
+    REQUIRE(f.sink.alerts.size() == 1);
+    CHECK(f.engine.stats().expired == 1);
+  }
+  SECTION("past max_values the least recently seen value is forgotten") {
+    login(f, "3.3.3.3", t0 + 4 * k_day);            // alert 1; known: 1, 2, 3
+    login(f, "4.4.4.4", t0 + 4 * k_day + k_hour);   // alert 2; 2.2.2.2 evicted
+    CHECK(f.engine.stats().evicted == 1);
+    CHECK(f.engine.rule_stats(0).evicted == 1);
+    login(f, "1.1.1.1", t0 + 4 * k_day + 2 * k_hour);  // still known
+    CHECK(f.sink.alerts.size() == 2);
+    login(f, "2.2.2.2", t0 + 4 * k_day + 3 * k_hour);  // forgotten: new again
+    CHECK(f.sink.alerts.size() == 3);
+  }
+  SECTION("a key idle past the TTL learns again") {
+    login(f, "9.9.9.9", t0 + 20 * k_day, "u2");  // expires u1 (idle 17 days)
+    CHECK(f.engine.tracked_keys(0) == 1);
+    login(f, "5.5.5.5", t0 + 20 * k_day + k_hour);
+    CHECK(f.sink.alerts.empty());
+  }
+}
+
+TEST_CASE("per-rule counters per shard, summed by the collector", "[rules][metrics]") {
+  const auto set = compile("rules:" + rule("T-1", "      where: {event.kind: audit}\n      event_count: {by: [user.id], within: 1h, gte: 1}\n      max_keys: 1",
+                                           "    suppress: {for: 1h, by: [corp.id]}") +
+                           rule("T-2", "      where: {event.kind: chat}"));
+  auto collector = std::make_shared<rules::rule_metrics>();
+  const auto t0 = macau(10);
+  {
+    auto factory = rules::make_rule_factory(set, collector);
+    auto shard_a = factory();
+    auto shard_b = factory();
+    alert_sink sink;
+    event_builder e1, e2, e3;
+    e1.set("event.kind", "audit").set("user.id", "u1").at(t0);
+    e2.set("event.kind", "audit").set("user.id", "u2").at(t0 + 1);
+    e3.set("event.kind", "chat").set("user.id", "u2").at(t0 + 2);
+    shard_a[0]->on_event(e1.ev(), sink);
+    shard_a[0]->on_event(e2.ev(), sink);  // suppressed: same (empty) corp within the hour
+    shard_b[0]->on_event(e2.ev(), sink);
+    shard_b[0]->on_event(e3.ev(), sink);
+    const auto& engine = dynamic_cast<const rules::rule_engine&>(*shard_a[0]);
+    CHECK(engine.rule_stats(0).rule == "T-1");
+    CHECK(engine.rule_stats(0).suppressed == 1);
+    const auto snap = collector->snapshot();
+    REQUIRE(snap.size() == 2);
+    CHECK(snap[0].rule == "T-1");
+    CHECK(snap[0].matched == 3);
+    CHECK(snap[0].alerts == 2);
+    CHECK(snap[0].suppressed == 1);
+    CHECK(snap[1].rule == "T-2");
+    CHECK(snap[1].alerts == 1);
+  }
+  // The engines are gone; their counts stay in the totals.
+  const auto after = collector->snapshot();
+  REQUIRE(after.size() == 2);
+  CHECK(after[0].suppressed == 1);
+  CHECK(after[0].matched == 3);
+  CHECK(collector->snapshot()[0].matched == 3);  // folded once, not twice
+}
