@@ -10,7 +10,7 @@ packages=(
   # the design card's core stack
   librdkafka-dev libsimdjson-dev libhyperscan-dev prometheus-cpp-dev libspdlog-dev catch2
   # configuration, command line, JSON
-  libyaml-cpp-dev libcli11-dev libfmt-dev nlohmann-json3-dev
+  libyaml-cpp-dev libcli11-dev libfmt-dev nlohmann-json3-dev libcurl4-openssl-dev
   # evidence log hash chain (OpenSSL SHA-256) and alert store (SQLite)
   libssl-dev libsqlite3-dev
   # benchmarks and test tools: Kafka CLI client, real Prometheus for dashboard checks
