@@ -75,6 +75,18 @@ std::string number_text(double v) {
   if (std::fabs(v) < 9e15) return fmt::format("{}", std::llround(v));
   return fmt::format("{:.4g}", v);
 }
+/// A baseline statistic: stored with ±0.034 % precision, shown with 3 significant digits.
+std::string estimate_text(double v) {
+  if (v >= 1000) {
+    const double unit = std::pow(10.0, std::floor(std::log10(v)) - 2);
+    v = std::round(v / unit) * unit;
+  } else if (v >= 10) {
+    v = std::round(v);
+  } else {
+    return fmt::format("{:.3g}", v);
+  }
+  return number_text(v);
+}
 
 }  // namespace
 
@@ -547,10 +559,10 @@ void rule_engine::on_baseline(std::size_t index, const normalized_event& ev, std
       if (over) {
         b.alerted = true;
         const std::int64_t start = hour * k_hour_ms - k_macau_offset_ms;
-        detection d{start, std::llround(b.total), b.bucket_first_ms, {ev.ref}, {}, number_text(mean)};
+        detection d{start, std::llround(b.total), b.bucket_first_ms, {ev.ref}, {}, estimate_text(mean)};
         d.evidence.emplace_back("baseline.slot", slot_name(r.slots, hour));
-        d.evidence.emplace_back("baseline.mean", number_text(mean));
-        d.evidence.emplace_back("baseline.sigma", number_text(sigma));
+        d.evidence.emplace_back("baseline.mean", estimate_text(mean));
+        d.evidence.emplace_back("baseline.sigma", estimate_text(sigma));
         d.evidence.emplace_back("baseline.value", number_text(b.total));
         fire(index, ev, key, std::move(d), out);
       }
