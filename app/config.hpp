@@ -36,6 +36,8 @@ struct config {
   std::string metrics_listen = "127.0.0.1:9464";  ///< empty disables the endpoint
   std::string alerts_file;                         ///< JSONL alert log; empty = off
   std::string dlq_file;                            ///< offline dead letters; empty = off
+  std::string evidence_dir;                        ///< hash-chained evidence log; empty = off
+  std::string store_file;                          ///< SQLite alert store; empty = off
   bool console = false;                            ///< print alerts on stdout
   std::string log_level = "info";
   YAML::Node sinks;      ///< the `sinks:` list (see sinks/registry.hpp); flags append to it

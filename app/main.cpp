@@ -10,6 +10,7 @@
 #include "assembly.hpp"
 #include "commands.hpp"
 #include "config.hpp"
+#include "verify.hpp"
 
 using namespace dingwatch;
 
@@ -18,7 +19,7 @@ namespace {
 /// Flags shared by `run`, `demo` and `replay` that override the config file.
 struct overrides {
   std::string config_file;
-  std::string brokers, group, metrics, alerts, dlq, log_level;
+  std::string brokers, group, metrics, alerts, dlq, log_level, evidence, store;
   std::vector<std::string> properties;
   std::vector<std::string> rules;
   std::size_t threads = 0;
@@ -43,6 +44,8 @@ struct overrides {
       cmd->add_flag("--no-metrics", no_metrics, "do not serve metrics");
     }
     cmd->add_option("--alerts", alerts, "also append alerts as JSON lines to FILE");
+    cmd->add_option("--evidence", evidence, "keep a hash-chained evidence log of alerts in DIR (check with `dingwatch verify`)");
+    cmd->add_option("--store", store, "record alerts in the SQLite alert store FILE (for reports)");
     cmd->add_option("--log-level", log_level, "trace, debug, info, warn or error (default: info)");
   }
 
@@ -59,6 +62,8 @@ struct overrides {
     if (no_metrics) c.metrics_listen.clear();
     if (!alerts.empty()) c.alerts_file = alerts;
     if (!dlq.empty()) c.dlq_file = dlq;
+    if (!evidence.empty()) c.evidence_dir = evidence;
+    if (!store.empty()) c.store_file = store;
     if (!log_level.empty()) c.log_level = log_level;
     if (!rules.empty()) c.rules = rules;
     return c;
@@ -146,6 +151,11 @@ int main(int argc, char** argv) {
   auto* test_cmd = rules_cmd->add_subcommand("test", "run every rule's embedded tests and print a pass/fail table");
   test_cmd->add_option("paths", rules.paths, "rule files or directories (default: the shipped rule pack)");
 
+  // verify
+  std::vector<std::string> verify_files;
+  auto* verify_cmd = app.add_subcommand("verify", "check the evidence log's hash chain; names the first edited, removed or reordered line");
+  verify_cmd->add_option("files", verify_files, "evidence files or directories")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -165,6 +175,7 @@ int main(int argc, char** argv) {
       return cmd_run(run, shutdown);
     }
     setup_logging("info");
+    if (*verify_cmd) return cmd_verify(verify_files, stdout);
     if (*check_cmd) return cmd_rules_check(rules);
     if (*test_cmd) return cmd_rules_test(rules);
     if (*broker_cmd) {

@@ -187,3 +187,33 @@ TEST_CASE("rules test passes over the shipped rule pack and rules check reports 
   CHECK_NOTHROW(json::parse(jout));
   fs::remove_all(dir);
 }
+
+TEST_CASE("replay with --evidence keeps a chain that verify accepts, and names an edited line") {
+  const auto dir = temp_dir("evidence");
+  const std::string samples = DINGWATCH_SAMPLES_DIR;
+  auto [code, out] = run_to_end({DINGWATCH_BINARY, "replay", samples + "/audit.jsonl", samples + "/events.jsonl",
+                                 "--evidence", (dir / "ev").string(), "--store", (dir / "alerts.db").string()});
+  REQUIRE(code == 0);
+  const auto alerts = json::parse(lines_of(out).back())["alerts"].get<std::size_t>();
+  REQUIRE(alerts >= 2);
+  auto [ok_code, ok_out] = run_to_end({DINGWATCH_BINARY, "verify", (dir / "ev").string()});
+  CHECK(ok_code == 0);
+  CHECK(ok_out.starts_with("intact: 1 file, " + std::to_string(alerts) + " lines"));
+
+  // Edit one byte of the second line: verify must name that line.
+  fs::path file = fs::directory_iterator(dir / "ev")->path();
+  for (const auto& e : fs::directory_iterator(dir / "ev"))
+    if (e.path().extension() == ".jsonl") file = e.path();
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string content = text.str();
+  const auto second = content.find('\n') + 1;
+  const auto pos = content.find("\"message\":\"", second) + 11;
+  content[pos] = content[pos] == 'X' ? 'Y' : 'X';
+  std::ofstream(file, std::ios::trunc) << content;
+  auto [bad_code, bad_out] = run_to_end({DINGWATCH_BINARY, "verify", (dir / "ev").string()});
+  CHECK(bad_code == 1);
+  CHECK(bad_out.find(file.filename().string() + ":2: edited") != std::string::npos);
+  fs::remove_all(dir);
+}
