@@ -52,6 +52,7 @@ void sink_set::add_configured(const config& cfg, const sink_context& context) {
   if (!cfg.alerts_file.empty()) add({{"kind", "file"}, {"path", cfg.alerts_file}});
   if (!cfg.evidence_dir.empty()) add({{"kind", "evidence"}, {"dir", cfg.evidence_dir}});
   if (!cfg.store_file.empty()) add({{"kind", "store"}, {"path", cfg.store_file}});
+  if (!cfg.alertmanager_url.empty()) add({{"kind", "alertmanager"}, {"url", cfg.alertmanager_url}});
   if (!context.kafka.brokers.empty() && !cfg.kafka.alerts_topic.empty())
     add({{"kind", "kafka"}, {"topic", cfg.kafka.alerts_topic}});
   for (auto& sink : build_sinks(list, context)) alerts.push_back(std::move(sink));

@@ -98,12 +98,13 @@ config load_config(const std::filesystem::path& path) {
     p.read(m, "listen", c.metrics_listen, "ADDRESS:PORT, or \"\" to disable");
   }
   if (const auto o = root["outputs"]) {
-    p.only(o, {"alerts_file", "dlq_file", "console", "evidence_dir", "store"}, "outputs");
+    p.only(o, {"alerts_file", "dlq_file", "console", "evidence_dir", "store", "alertmanager"}, "outputs");
     p.read(o, "alerts_file", c.alerts_file, "a file path");
     p.read(o, "dlq_file", c.dlq_file, "a file path");
     p.read(o, "console", c.console, "true or false");
     p.read(o, "evidence_dir", c.evidence_dir, "a directory for the hash-chained evidence log");
     p.read(o, "store", c.store_file, "an SQLite file for the alert store");
+    p.read(o, "alertmanager", c.alertmanager_url, "Alertmanager's base URL, e.g. http://alertmanager:9093");
   }
   if (const auto lg = root["log"]) {
     p.only(lg, {"level"}, "log");

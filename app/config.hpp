@@ -38,6 +38,7 @@ struct config {
   std::string dlq_file;                            ///< offline dead letters; empty = off
   std::string evidence_dir;                        ///< hash-chained evidence log; empty = off
   std::string store_file;                          ///< SQLite alert store; empty = off
+  std::string alertmanager_url;                    ///< Alertmanager base URL; empty = off
   bool console = false;                            ///< print alerts on stdout
   std::string log_level = "info";
   YAML::Node sinks;      ///< the `sinks:` list (see sinks/registry.hpp); flags append to it

@@ -19,7 +19,7 @@ namespace {
 /// Flags shared by `run`, `demo` and `replay` that override the config file.
 struct overrides {
   std::string config_file;
-  std::string brokers, group, metrics, alerts, dlq, log_level, evidence, store;
+  std::string brokers, group, metrics, alerts, dlq, log_level, evidence, store, alertmanager;
   std::vector<std::string> properties;
   std::vector<std::string> rules;
   std::size_t threads = 0;
@@ -46,6 +46,7 @@ struct overrides {
     cmd->add_option("--alerts", alerts, "also append alerts as JSON lines to FILE");
     cmd->add_option("--evidence", evidence, "keep a hash-chained evidence log of alerts in DIR (check with `dingwatch verify`)");
     cmd->add_option("--store", store, "record alerts in the SQLite alert store FILE (for reports)");
+    cmd->add_option("--alertmanager", alertmanager, "send alerts to Alertmanager at URL (spooled to disk while it is down)");
     cmd->add_option("--log-level", log_level, "trace, debug, info, warn or error (default: info)");
   }
 
@@ -64,6 +65,7 @@ struct overrides {
     if (!dlq.empty()) c.dlq_file = dlq;
     if (!evidence.empty()) c.evidence_dir = evidence;
     if (!store.empty()) c.store_file = store;
+    if (!alertmanager.empty()) c.alertmanager_url = alertmanager;
     if (!log_level.empty()) c.log_level = log_level;
     if (!rules.empty()) c.rules = rules;
     return c;
