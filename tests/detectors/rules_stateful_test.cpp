@@ -396,3 +396,19 @@ TEST_CASE("per-rule counters per shard, summed by the collector", "[rules][metri
   CHECK(after[0].matched == 3);
   CHECK(collector->snapshot()[0].matched == 3);  // folded once, not twice
 }
+
+TEST_CASE("memory per tracked key stays within what docs/rules.md states", "[rules][memory]") {
+  const auto set = compile("macros:\n  m: {event.kind: chat}\nrules:" +
+                           rule("T-1", "      where: {event.kind: audit}\n      baseline: {slots: hour_of_week, z: 4, min: 1}") +
+                           rule("T-2", "      where: {event.kind: audit}\n      baseline: {slots: hour_of_day, z: 4, min: 1}") +
+                           rule("T-3", "      where: {event.kind: audit}\n      first_seen: {field: source.ip}") +
+                           rule("T-4", "      where: {event.kind: flow}\n      value_sum: {field: flow.records, within: 1d, gte: 9}") +
+                           rule("T-5", "      temporal_ordered: {rules: [T-1, m], within: 1h}"));
+  const auto bytes = [&](std::size_t i) { return rules::rule_engine::bytes_per_key(set->rules[i]); };
+  INFO(fmt::format("{} {} {} {} {}", bytes(0), bytes(1), bytes(2), bytes(3), bytes(4)));
+  CHECK(bytes(0) <= 900);   // ~0.85 KiB
+  CHECK(bytes(1) <= 420);   // ~0.4 KiB
+  CHECK(bytes(2) <= 700);   // ~0.65 KiB
+  CHECK(bytes(3) <= 3200);  // ~3.1 KiB
+  CHECK(bytes(4) <= 850);   // ~0.8 KiB
+}

@@ -5,14 +5,21 @@
 ///
 ///     file       := { lists?: {NAME: [value…]…}, macros?: {NAME: condition…}, rules?: [rule…] }
 ///     rule       := { id, name, family, severity, pdpa: [article…],
-///                     mitre?, version?, description?, message?,
+///                     mitre?, version?, description?, message?, generate?: bool,
 ///                     detection, suppress?, exceptions?: [condition…], tests?: [test…] }
 ///     family     := excessive_collection | anomalous_access | cross_border
 ///     severity   := low | medium | high | critical
-///     detection  := { where: condition,
-///                     event_count?: { by?: [FIELD…], within: DURATION, gte: N },
-///                     value_count?: { field: FIELD, by?: [FIELD…], within: DURATION, gte: N },
-///                     max_keys?: N }
+///     detection  := { where: condition, stateful?, max_keys?: N }
+///                 | { correlation, max_keys?: N }          (no `where`)
+///     stateful   := event_count: { by?: [FIELD…], within: DURATION, gte: N }
+///                 | value_count: { field: FIELD, by?: [FIELD…], within: DURATION, gte: N }
+///                 | value_sum:   { field: NUMBER-FIELD, by?: [FIELD…], within: DURATION, gte: N }
+///                 | baseline:    { by?, sum?: NUMBER-FIELD, slots?: hour_of_week | hour_of_day,
+///                                  z?: X, ratio?: X, min: X, warmup?: DURATION, alpha?: X, ttl?: DURATION }
+///                 | first_seen:  { field: FIELD, by?, learn?: DURATION, ttl?: DURATION, max_values?: N }
+///     correlation:= temporal | temporal_ordered:
+///                     { rules: [STEP…], within: DURATION, by?: [FIELD…] | {STEP: [FIELD…]…} }
+///     STEP       := RULE-ID (any file of the load) | MACRO-NAME
 ///     suppress   := { for: DURATION, by?: [FIELD…] }
 ///     condition  := MACRO-NAME
 ///                 | { entry… }                       all entries must hold
@@ -28,7 +35,7 @@
 ///                 | exists: bool
 ///     value      := scalar | $LIST-NAME  (expands to the list's values); `in: LIST-NAME` also works
 ///     DURATION   := N s|m|h|d   (`30s`, `10m`, `1h`, `7d`)
-///     message    := text with {FIELD}, {count}, {window}, {rule.id}, {rule.name} placeholders
+///     message    := text with {FIELD}, {count}, {window}, {expected}, {rule.id}, {rule.name} placeholders
 ///     test       := { name?, events: [event…], expect: N | [{alert-field: value…}…] }
 ///     event      := 'raw DingTalk JSON'
 ///                 | { FIELD: value…, repeat?: N, every?: DURATION }
