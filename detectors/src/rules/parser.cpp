@@ -925,7 +925,7 @@ class loader {
           if (*t == "hour_of_week") rule.slots = baseline_slots::hour_of_week;
           else if (*t == "hour_of_day") rule.slots = baseline_slots::hour_of_day;
           else diags_.error(at(n), fmt::format("slots '{}' is not hour_of_week | hour_of_day", *t),
-                            "hour_of_week: 168 slots (1.0 KiB per key); hour_of_day: 24 hours × weekday/weekend (0.4 KiB)");
+                            "hour_of_week: 168 slots (~0.85 KiB per key); hour_of_day: 24 hours × weekday/weekend (~0.4 KiB)");
         }
       }
       real("alpha", 0.001, 1, rule.alpha);
