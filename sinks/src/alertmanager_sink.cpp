@@ -260,6 +260,7 @@ struct alertmanager_sink::impl {
   std::string response;
   milliseconds backoff{0};
   std::atomic<std::int64_t> next_attempt_ns{0};  // steady clock; 0 = now
+  std::atomic<bool> healthy{true};  // the last request reached Alertmanager
   steady::time_point next_resend{};
   struct active_alert {
     std::string line;  // the spooled JSON object, without endsAt
@@ -273,6 +274,7 @@ struct alertmanager_sink::impl {
   std::mutex wake_mutex;
   std::condition_variable wake_cv;
   bool stop = false;
+  std::atomic<bool> stopping{false};  // ends a long backlog delivery early
   bool wake = false;
   std::thread thread;
 
@@ -307,10 +309,15 @@ struct alertmanager_sink::impl {
           "spool: {} is in use by another alertmanager sink; hint: give each sink its own spool directory",
           dir.string()));
     }
-    open_spool();
-
-    curl = curl_easy_init();
-    if (curl == nullptr) throw std::runtime_error("alertmanager sink: curl_easy_init failed");
+    try {
+      open_spool();
+      curl = curl_easy_init();
+      if (curl == nullptr) throw std::runtime_error("alertmanager sink: curl_easy_init failed");
+    } catch (...) {
+      if (spool_fd >= 0) ::close(spool_fd);
+      ::close(lock_fd);
+      throw;
+    }
 
     if (m != nullptr) {
       auto& reg = *m->registry();
@@ -337,12 +344,13 @@ struct alertmanager_sink::impl {
     {
       std::lock_guard lock(wake_mutex);
       stop = true;
+      stopping = true;
     }
     wake_cv.notify_all();
     if (thread.joinable()) thread.join();
     {
       std::lock_guard lock(deliver_mutex);
-      if (spooled() > 0) deliver_spool();
+      if (spooled() > 0) deliver_spool(steady::now() + o.timeout);  // bounded last attempt
     }
     if (const auto left = spooled(); left > 0)
       spdlog::warn("alertmanager sink: {} alert(s) stay spooled in {}; they are delivered when the sink next starts",
@@ -498,20 +506,23 @@ struct alertmanager_sink::impl {
   void succeeded() {
     backoff = milliseconds(0);
     next_attempt_ns = 0;
+    healthy = true;
   }
 
   void failed() {
     backoff = backoff.count() == 0 ? k_first_backoff : std::min(backoff * 2, o.max_backoff);
     backoff = std::min(backoff, o.max_backoff);
     next_attempt_ns = (steady::now() + backoff).time_since_epoch().count();
+    healthy = false;
   }
 
   bool may_attempt() const { return steady::now().time_since_epoch().count() >= next_attempt_ns.load(); }
 
   // --- delivery (deliver_mutex held) ---------------------------------------------------
 
-  /// Sends the spool oldest first; true when it is empty afterwards.
-  bool deliver_spool() {
+  /// Sends the spool oldest first; true when it is empty afterwards. Stops early (keeping
+  /// the rest, without counting a failure) at `deadline` or when the sink is stopping.
+  bool deliver_spool(steady::time_point deadline = steady::time_point::max()) {
     std::string data;
     {
       std::lock_guard lock(spool_mutex);
@@ -533,6 +544,11 @@ struct alertmanager_sink::impl {
     bool ok = true;
     std::string error;
     while (done < lines.size()) {
+      if (done > 0 && (steady::now() > deadline || (stopping && deadline == steady::time_point::max()))) {
+        cut(done_bytes, done);
+        update_gauge();
+        return false;
+      }
       const std::size_t n = std::min(k_chunk, lines.size() - done);
       const std::int64_t ends_ms = wall_ms() + o.resolve_after.count();
       const std::string ends_at = iso8601_utc(ends_ms);
@@ -668,14 +684,18 @@ bool alertmanager_sink::write(std::span<const alert> alerts) {
   }
   if (!impl_->append(lines, alerts.size())) return false;
   impl_->update_gauge();
-  if (impl_->may_attempt()) {
-    // The retry thread may be mid-request; wait for it at most one request's time.
-    std::unique_lock lock(impl_->deliver_mutex, impl_->o.timeout);
-    if (lock.owns_lock())
-      impl_->deliver_spool();
-    else
-      impl_->poke();  // still busy (a long backlog): it delivers this batch right after
+  if (!impl_->healthy) {
+    // Backing off: the retry thread owns the retries, so an Alertmanager that hangs costs
+    // the pipeline one timeout, not one per write. A write after the backoff wakes it.
+    if (impl_->may_attempt()) impl_->poke();
+    return true;
   }
+  // The retry thread may be mid-request; wait for it at most one request's time.
+  std::unique_lock lock(impl_->deliver_mutex, impl_->o.timeout);
+  if (lock.owns_lock())
+    impl_->deliver_spool();
+  else
+    impl_->poke();  // still busy (a long backlog): it delivers this batch right after
   return true;
 }
 

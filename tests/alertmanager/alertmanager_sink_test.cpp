@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <vector>
 
@@ -151,8 +152,7 @@ TEST_CASE("a sink destroyed with a non-empty spool resends it when recreated", "
   CHECK(spool_bytes(spool / "spool.jsonl") > 0);
 
   am.start();
-  dingwatch::alertmanager_sink again(options(am.url(), spool));
-  CHECK(again.spooled() == 2);
+  dingwatch::alertmanager_sink again(options(am.url(), spool));  // its thread delivers at once
   REQUIRE(eventually([&] { return again.spooled() == 0; }, 10s));
   CHECK(spool_bytes(spool / "spool.jsonl") == 0);
   CHECK(am.find("restart-1") != nullptr);
@@ -223,4 +223,47 @@ TEST_CASE("the alertmanager sink kind is registered and its configuration is che
                     Catch::Contains("timout"));
   CHECK_THROWS_WITH(dingwatch::parse_alertmanager_options(YAML::Load("{kind: alertmanager, resolve_after: soon}")),
                     Catch::Contains("resolve_after"));
+}
+
+TEST_CASE("alerts Alertmanager refuses as invalid move to rejected.jsonl instead of blocking the spool",
+          "[alertmanager]") {
+  alertmanager_server am;
+  temp_dir dir;
+  auto o = options(am.url(), dir.path() / "spool");
+  o.generator_url = "::: not a uri {alert_id}";  // Alertmanager answers 422
+  dingwatch::alertmanager_sink sink(o);
+  REQUIRE(sink.write(std::vector{make_alert("bad-1"), make_alert("bad-2")}));
+  CHECK(sink.spooled() == 0);
+  std::ifstream rejected(dir.path() / "spool" / "rejected.jsonl");
+  std::string line;
+  int lines = 0;
+  while (std::getline(rejected, line)) {
+    ++lines;
+    CHECK_THAT(line, Catch::Contains("\"alert_id\":\"bad-"));
+  }
+  CHECK(lines == 2);
+}
+
+TEST_CASE("an Alertmanager that accepts connections but never answers costs one timeout, not one per write",
+          "[alertmanager]") {
+  // A listening socket nobody accepts on: connections complete, requests go unanswered.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  REQUIRE(::listen(fd, 64) == 0);
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+  temp_dir dir;
+  auto o = options("http://127.0.0.1:" + std::to_string(ntohs(a.sin_port)), dir.path() / "spool");
+  o.timeout = 500ms;
+  {
+    dingwatch::alertmanager_sink sink(o);
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < 10; ++i) REQUIRE(sink.write(std::vector{make_alert("hang-" + std::to_string(i))}));
+    CHECK(std::chrono::steady_clock::now() - start < 2s);
+    CHECK(sink.spooled() == 10);
+  }
+  ::close(fd);
 }

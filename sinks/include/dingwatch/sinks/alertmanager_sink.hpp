@@ -40,10 +40,12 @@
 ///   5xx, 408 or 429, or times out, the spool is kept and `write` still returns true: the
 ///   alerts are durable on disk. `write` returns false only when the spool cannot be
 ///   written or would outgrow `spool_max` — the pipeline then stalls instead of dropping.
-/// - Failed deliveries back off exponentially (1 s doubling up to `max_backoff`); a
-///   background thread retries every `retry_every`, so delivery resumes as soon as
-///   Alertmanager is back, not with the next alert. A sink created over a non-empty spool
-///   (after a crash or restart) delivers it the same way.
+/// - Failed deliveries back off exponentially (1 s doubling up to `max_backoff`). While
+///   backing off, retries belong to a background thread that checks every `retry_every`
+///   (and is woken by a `write` once the backoff has passed), so delivery resumes as soon
+///   as Alertmanager is back, not with the next alert, and an Alertmanager that accepts
+///   connections but hangs costs the pipeline one `timeout`, not one per write. A sink
+///   created over a non-empty spool (after a crash or restart) delivers it the same way.
 /// - A 4xx other than 408/429 means Alertmanager rejected the batch as invalid, which no
 ///   retry can fix: the batch moves to `SPOOL/rejected.jsonl` (kept, not dropped) and is
 ///   logged.
@@ -56,8 +58,8 @@
 ///   every `resend_every` until then. The re-POST is idempotent for Alertmanager and
 ///   restores alerts an Alertmanager restart lost (it keeps alerts in memory only); at
 ///   `endsAt` Alertmanager resolves them on its own and the sink forgets them.
-/// - Destruction stops the thread and makes one last delivery attempt (bounded by
-///   `timeout` per request, stopping at the first failure); whatever is left stays spooled.
+/// - Destruction stops the thread and makes one last delivery attempt (bounded by about
+///   one `timeout` overall); whatever is left stays spooled for the next start.
 ///
 /// Metrics (when the sink context has a `metrics`): `dingwatch_alertmanager_spooled`
 /// (gauge: alerts waiting in the spool) and `dingwatch_alertmanager_posts_total{result="ok|error"}`.
