@@ -60,6 +60,7 @@ int cmd_demo(const demo_args& args, shutdown_signal& shutdown) {
   std::stop_callback stop_generator(shutdown.token(), [&] { generator.request_stop(); });
 
   live_options lo;
+  lo.m = &m;
   lo.finished = [&](const pipeline_stats& st) {
     return progress.done && st.records_read >= progress.produced && source.lag() == 0;
   };

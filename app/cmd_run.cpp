@@ -47,6 +47,7 @@ int cmd_run(const run_args& args, shutdown_signal& shutdown) {
                fmt::join(cfg.kafka.topics, ", "), cfg.kafka.brokers, cfg.kafka.group, p.shard_count());
 
   live_options lo;
+  lo.m = &m;
   lo.status_every = std::chrono::seconds(10);
   lo.status_to_terminal = false;
   const run_summary s = run_live(p, source, shutdown.token(), lo);

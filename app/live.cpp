@@ -5,11 +5,58 @@
 
 #include <condition_variable>
 #include <future>
+#include <map>
+#include <optional>
 #include <thread>
 
 #include "assembly.hpp"
+#include "dingwatch/detectors/rules/metrics.hpp"
 
 namespace dingwatch {
+
+namespace {
+
+/// Mirrors the rule engine's per-shard, per-rule counters into Prometheus: suppressed
+/// alerts, state evictions and the number of rules loaded. Counters only go up, so
+/// each update adds the change since the previous one.
+class rule_metrics_exporter {
+ public:
+  explicit rule_metrics_exporter(metrics& m)
+      : m_(m),
+        suppressed_(prometheus::BuildCounter()
+                        .Name("dingwatch_alerts_suppressed_total")
+                        .Help("Alerts folded into a later one by a rule's suppression, by rule")
+                        .Register(*m.registry())),
+        evictions_(prometheus::BuildCounter()
+                       .Name("dingwatch_state_evictions_total")
+                       .Help("Detector state dropped because a rule's key or value cap was reached, by rule")
+                       .Register(*m.registry())) {}
+
+  void update() {
+    const auto totals = rules::global_metrics()->snapshot();
+    for (const rules::rule_totals& t : totals) {
+      auto& last = last_[t.rule];
+      add(suppressed_, t.rule, t.suppressed, last.suppressed);
+      add(evictions_, t.rule, t.evicted, last.evicted);
+      last = t;
+    }
+    m_.rules_loaded().Set(static_cast<double>(totals.size()));
+  }
+
+ private:
+  static void add(prometheus::Family<prometheus::Counter>& family, const std::string& rule, std::uint64_t now,
+                  std::uint64_t before) {
+    auto& counter = family.Add({{"rule", rule}});  // created at zero: dashboards see the series
+    if (now > before) counter.Increment(static_cast<double>(now - before));
+  }
+
+  metrics& m_;
+  prometheus::Family<prometheus::Counter>& suppressed_;
+  prometheus::Family<prometheus::Counter>& evictions_;
+  std::map<std::string, rules::rule_totals> last_;
+};
+
+}  // namespace
 
 run_summary run_live(pipeline& p, const kafka_source& source, std::stop_token stop,
                      const live_options& options) {
@@ -17,12 +64,17 @@ run_summary run_live(pipeline& p, const kafka_source& source, std::stop_token st
   std::stop_callback forward(stop, [&] { inner.request_stop(); });
   auto result = std::async(std::launch::async, [&] { return p.run(inner.get_token()); });
 
+  std::optional<rule_metrics_exporter> rule_export;
+  if (options.m != nullptr) rule_export.emplace(*options.m);
   const auto started = std::chrono::steady_clock::now();
   std::uint64_t last_read = 0;
   auto last_tick = started;
-  while (result.wait_for(options.status_every) == std::future_status::timeout) {
+  const auto tick = std::min<std::chrono::milliseconds>(options.status_every, std::chrono::seconds(1));
+  while (result.wait_for(tick) == std::future_status::timeout) {
+    if (rule_export) rule_export->update();
     const auto& st = p.stats();
     const auto now = std::chrono::steady_clock::now();
+    if (now - last_tick < options.status_every) continue;
     const double dt = std::chrono::duration<double>(now - last_tick).count();
     const std::uint64_t read = st.records_read;
     const auto line = fmt::format(
@@ -40,6 +92,7 @@ run_summary run_live(pipeline& p, const kafka_source& source, std::stop_token st
     last_tick = now;
     if (options.finished && options.finished(st)) inner.request_stop();
   }
+  if (rule_export) rule_export->update();
   return result.get();
 }
 

@@ -5,6 +5,7 @@
 #include <functional>
 #include <stop_token>
 
+#include "dingwatch/core/metrics.hpp"
 #include "dingwatch/core/pipeline.hpp"
 #include "dingwatch/ingest/kafka_source.hpp"
 
@@ -15,6 +16,8 @@ struct live_options {
   bool status_to_terminal = true;  ///< true: a status line on stderr; false: an info log line
   /// Polled each status tick; returning true stops the pipeline (e.g. the demo is over).
   std::function<bool(const pipeline_stats&)> finished;
+  /// When set, the rule engine's per-rule counters are mirrored into it every second.
+  metrics* m = nullptr;
 };
 
 /// Runs `p` on a worker thread until it returns (signal, idle exit or `finished`),
