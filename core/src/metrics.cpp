@@ -18,6 +18,8 @@ metrics::metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                    .Help("Records sent to the dead-letter queue, by reason").Register(r);
   alerts_ = &BuildCounter().Name("dingwatch_alerts_total")
                  .Help("Alerts written, by rule, family and severity").Register(r);
+  alerts_by_article_ = &BuildCounter().Name("dingwatch_alerts_by_pdpa_article_total")
+                            .Help("Alerts written, by the PDPA (Law 8/2005) article they cite").Register(r);
   lag_ = &BuildGauge().Name("dingwatch_consumer_lag")
               .Help("Records between the committed offset and the high watermark").Register(r);
   queue_depth_ = &BuildGauge().Name("dingwatch_shard_queue_depth")
@@ -57,6 +59,9 @@ prometheus::Counter& metrics::alerts(std::string_view rule, family f, severity s
   return alerts_->Add({{"rule", std::string(rule)},
                        {"family", std::string(to_string(f))},
                        {"severity", std::string(to_string(s))}});
+}
+prometheus::Counter& metrics::alerts_by_article(std::string_view article) {
+  return alerts_by_article_->Add({{"article", std::string(article)}});
 }
 prometheus::Gauge& metrics::consumer_lag(std::string_view topic, std::int32_t partition) {
   return lag_->Add({{"topic", std::string(topic)}, {"partition", std::to_string(partition)}});

@@ -234,6 +234,7 @@ struct pipeline::impl {
     for (const alert& a : alerts) {
       if (m != nullptr) {
         m->alerts(a.rule_id, a.family, a.severity).Increment();
+        for (const auto& article : a.pdpa_articles) m->alerts_by_article(article).Increment();
         if (a.received_ms > 0)
           m->alert_latency_seconds().Observe(std::max<double>(0, now - a.received_ms) / 1000.0);
       }

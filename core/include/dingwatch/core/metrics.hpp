@@ -36,6 +36,8 @@ class metrics {
   prometheus::Counter& decoded(event_kind kind);
   prometheus::Counter& rejected(reject_reason reason);
   prometheus::Counter& alerts(std::string_view rule, family f, severity s);
+  /// Alerts citing a PDPA article (an alert citing two articles counts for both).
+  prometheus::Counter& alerts_by_article(std::string_view article);
   prometheus::Gauge& consumer_lag(std::string_view topic, std::int32_t partition);
   prometheus::Gauge& shard_queue_depth(std::size_t shard);
   prometheus::Counter& sink_errors(std::string_view sink);
@@ -50,6 +52,7 @@ class metrics {
   prometheus::Family<prometheus::Counter>* decoded_;
   prometheus::Family<prometheus::Counter>* rejected_;
   prometheus::Family<prometheus::Counter>* alerts_;
+  prometheus::Family<prometheus::Counter>* alerts_by_article_;
   prometheus::Family<prometheus::Gauge>* lag_;
   prometheus::Family<prometheus::Gauge>* queue_depth_;
   prometheus::Family<prometheus::Counter>* sink_errors_;
