@@ -32,12 +32,7 @@ std::vector<rule_totals> rule_metrics::snapshot() const {
   auto add = [&](const rule_totals& t) {
     rule_totals& s = sum[t.rule];
     s.rule = t.rule;
-    s.matched += t.matched;
-    s.excepted += t.excepted;
-    s.alerts += t.alerts;
-    s.suppressed += t.suppressed;
-    s.expired += t.expired;
-    s.evicted += t.evicted;
+    s += t;
   };
   // Blocks only this collector still holds belong to engines that are gone: their
   // counts are final, fold them once and let the blocks go.
@@ -53,12 +48,7 @@ std::vector<rule_totals> rule_metrics::snapshot() const {
     for (const auto& t : folded) {
       rule_totals& s = r[t.rule];
       s.rule = t.rule;
-      s.matched += t.matched;
-      s.excepted += t.excepted;
-      s.alerts += t.alerts;
-      s.suppressed += t.suppressed;
-      s.expired += t.expired;
-      s.evicted += t.evicted;
+      s += t;
     }
     retired_.clear();
     for (auto& [_, t] : r) retired_.push_back(std::move(t));

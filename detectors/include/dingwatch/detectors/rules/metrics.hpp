@@ -52,6 +52,17 @@ struct rule_counters {
 struct rule_totals {
   std::string rule;
   std::uint64_t matched = 0, excepted = 0, alerts = 0, suppressed = 0, expired = 0, evicted = 0;
+
+  /// Adds another engine's counts for the same rule.
+  rule_totals& operator+=(const rule_totals& o) noexcept {
+    matched += o.matched;
+    excepted += o.excepted;
+    alerts += o.alerts;
+    suppressed += o.suppressed;
+    expired += o.expired;
+    evicted += o.evicted;
+    return *this;
+  }
 };
 
 /// One engine's counters: `counters[i]` belongs to `ids[i]` (rule number i of the set).
