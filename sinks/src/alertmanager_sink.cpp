@@ -1,5 +1,7 @@
 #include "dingwatch/sinks/alertmanager_sink.hpp"
 
+#include "config_values.hpp"
+
 #include <curl/curl.h>
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -93,55 +95,8 @@ std::string line_alert_id(std::string_view line) {
 
 // --- configuration values ---------------------------------------------------------------
 
-milliseconds parse_duration(const YAML::Node& node, std::string_view key) {
-  const std::string text = node.as<std::string>();
-  std::size_t pos = 0;
-  double value = 0;
-  try {
-    value = std::stod(text, &pos);
-  } catch (const std::exception&) {
-    pos = 0;
-  }
-  std::string unit = text.substr(pos);
-  unit.erase(0, unit.find_first_not_of(' '));
-  double scale = 0;
-  if (unit.empty() || unit == "s") scale = 1000;
-  else if (unit == "ms") scale = 1;
-  else if (unit == "m") scale = 60'000;
-  else if (unit == "h") scale = 3'600'000;
-  else if (unit == "d") scale = 86'400'000;
-  if (pos == 0 || scale == 0 || value <= 0)
-    throw std::runtime_error(fmt::format(
-        "{}: '{}' is not a duration (line {}); hint: a positive number with ms, s, m, h or d, e.g. 5s",
-        key, text, node.Mark().line + 1));
-  return milliseconds(static_cast<std::int64_t>(value * scale));
-}
-
-std::uint64_t parse_size(const YAML::Node& node, std::string_view key) {
-  const std::string text = node.as<std::string>();
-  std::size_t pos = 0;
-  double value = 0;
-  try {
-    value = std::stod(text, &pos);
-  } catch (const std::exception&) {
-    pos = 0;
-  }
-  std::string unit = text.substr(pos);
-  unit.erase(0, unit.find_first_not_of(' '));
-  double scale = 0;
-  if (unit.empty() || unit == "B") scale = 1;
-  else if (unit == "KiB") scale = 1024.0;
-  else if (unit == "MiB") scale = 1024.0 * 1024;
-  else if (unit == "GiB") scale = 1024.0 * 1024 * 1024;
-  else if (unit == "KB" || unit == "kB") scale = 1e3;
-  else if (unit == "MB") scale = 1e6;
-  else if (unit == "GB") scale = 1e9;
-  if (pos == 0 || scale == 0 || value <= 0)
-    throw std::runtime_error(fmt::format(
-        "{}: '{}' is not a size (line {}); hint: bytes, or a number with KiB, MiB, GiB, e.g. 100MiB",
-        key, text, node.Mark().line + 1));
-  return static_cast<std::uint64_t>(value * scale);
-}
+using config_values::parse_duration;
+using config_values::parse_size;
 
 }  // namespace
 

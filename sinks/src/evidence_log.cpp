@@ -1,5 +1,7 @@
 #include "dingwatch/sinks/evidence_log.hpp"
 
+#include "config_values.hpp"
+
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <openssl/evp.h>
@@ -196,28 +198,6 @@ void fsync_dir(const std::filesystem::path& dir) {
   if (fd < 0) return;
   ::fsync(fd);
   ::close(fd);
-}
-
-std::uint64_t parse_size(const YAML::Node& node) {
-  const auto text = node.as<std::string>();
-  std::size_t pos = 0;
-  unsigned long long n = 0;
-  try {
-    n = std::stoull(text, &pos);
-  } catch (const std::exception&) {
-    throw std::runtime_error(fmt::format("max_bytes: '{}' is not a size (e.g. 67108864, 64MiB, 500KiB)", text));
-  }
-  std::string unit = text.substr(pos);
-  unit.erase(0, unit.find_first_not_of(' '));
-  std::uint64_t mult = 1;
-  if (unit.empty() || unit == "B") mult = 1;
-  else if (unit == "KiB" || unit == "K" || unit == "k") mult = 1ULL << 10;
-  else if (unit == "MiB" || unit == "M") mult = 1ULL << 20;
-  else if (unit == "GiB" || unit == "G") mult = 1ULL << 30;
-  else
-    throw std::runtime_error(fmt::format("max_bytes: unknown unit '{}' (use B, KiB, MiB or GiB)", unit));
-  if (n == 0) throw std::runtime_error("max_bytes: must be positive");
-  return n * mult;
 }
 
 }  // namespace
@@ -506,7 +486,7 @@ const register_sink registration{"evidence", [](const YAML::Node& config, const 
     throw std::runtime_error("dir: missing (the directory of the hash-chained evidence-*.jsonl files)");
   evidence_options o;
   o.dir = config["dir"].as<std::string>();
-  if (config["max_bytes"]) o.max_bytes = parse_size(config["max_bytes"]);
+  if (config["max_bytes"]) o.max_bytes = config_values::parse_size(config["max_bytes"], "max_bytes");
   if (config["fsync"]) o.fsync = config["fsync"].as<bool>();
   return std::make_unique<evidence_log_sink>(std::move(o));
 }};
