@@ -65,6 +65,22 @@ void bind_text(sqlite3_stmt* s, int i, std::string_view v) {
   sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
 }
 
+/// The store's error, naming its file and SQLite's message.
+[[noreturn]] void fail(sqlite3* db, const std::filesystem::path& path) {
+  throw std::runtime_error(fmt::format("alert store {}: {}", path.string(), sqlite3_errmsg(db)));
+}
+
+/// A prepared query over [from_ms, to_ms), the two bounds bound as parameters 1 and 2.
+stmt_ptr prepare_range(sqlite3* db, const std::filesystem::path& path, const std::string& sql,
+                       std::int64_t from_ms, std::int64_t to_ms) {
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &raw, nullptr) != SQLITE_OK) fail(db, path);
+  stmt_ptr s(raw);
+  sqlite3_bind_int64(raw, 1, from_ms);
+  sqlite3_bind_int64(raw, 2, to_ms);
+  return s;
+}
+
 }  // namespace
 
 alert_store::alert_store(const std::filesystem::path& path, mode m)
@@ -171,12 +187,8 @@ std::vector<alert_row> alert_store::alerts_between(std::int64_t from_ms, std::in
   std::lock_guard lock(mutex_);
   const std::string sql = fmt::format(
       "SELECT {} FROM alerts WHERE timestamp_ms >= ? AND timestamp_ms < ? ORDER BY timestamp_ms, id", k_columns);
-  sqlite3_stmt* raw = nullptr;
-  if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &raw, nullptr) != SQLITE_OK)
-    throw std::runtime_error(fmt::format("alert store {}: {}", path_.string(), sqlite3_errmsg(db_)));
-  stmt_ptr s(raw);
-  sqlite3_bind_int64(raw, 1, from_ms);
-  sqlite3_bind_int64(raw, 2, to_ms);
+  const stmt_ptr s = prepare_range(db_, path_, sql, from_ms, to_ms);
+  sqlite3_stmt* raw = s.get();
   std::vector<alert_row> out;
   int rc;
   while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
@@ -201,8 +213,7 @@ std::vector<alert_row> alert_store::alerts_between(std::int64_t from_ms, std::in
     r.json = text_column(raw, 17);
     out.push_back(std::move(r));
   }
-  if (rc != SQLITE_DONE)
-    throw std::runtime_error(fmt::format("alert store {}: {}", path_.string(), sqlite3_errmsg(db_)));
+  if (rc != SQLITE_DONE) fail(db_, path_);
   return out;
 }
 
@@ -219,25 +230,19 @@ std::vector<std::pair<std::string, std::int64_t>> alert_store::count_by(std::str
       "SELECT {0}, COUNT(*) AS n FROM alerts WHERE timestamp_ms >= ? AND timestamp_ms < ? "
       "GROUP BY {0} ORDER BY n DESC, {0}",
       field);
-  sqlite3_stmt* raw = nullptr;
-  if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &raw, nullptr) != SQLITE_OK)
-    throw std::runtime_error(fmt::format("alert store {}: {}", path_.string(), sqlite3_errmsg(db_)));
-  stmt_ptr s(raw);
-  sqlite3_bind_int64(raw, 1, from_ms);
-  sqlite3_bind_int64(raw, 2, to_ms);
+  const stmt_ptr s = prepare_range(db_, path_, sql, from_ms, to_ms);
+  sqlite3_stmt* raw = s.get();
   std::vector<std::pair<std::string, std::int64_t>> out;
   int rc;
   while ((rc = sqlite3_step(raw)) == SQLITE_ROW) out.emplace_back(text_column(raw, 0), sqlite3_column_int64(raw, 1));
-  if (rc != SQLITE_DONE)
-    throw std::runtime_error(fmt::format("alert store {}: {}", path_.string(), sqlite3_errmsg(db_)));
+  if (rc != SQLITE_DONE) fail(db_, path_);
   return out;
 }
 
 std::int64_t alert_store::size() const {
   std::lock_guard lock(mutex_);
   sqlite3_stmt* raw = nullptr;
-  if (sqlite3_prepare_v2(db_, "SELECT COUNT(*) FROM alerts", -1, &raw, nullptr) != SQLITE_OK)
-    throw std::runtime_error(fmt::format("alert store {}: {}", path_.string(), sqlite3_errmsg(db_)));
+  if (sqlite3_prepare_v2(db_, "SELECT COUNT(*) FROM alerts", -1, &raw, nullptr) != SQLITE_OK) fail(db_, path_);
   stmt_ptr s(raw);
   return sqlite3_step(raw) == SQLITE_ROW ? sqlite3_column_int64(raw, 0) : 0;
 }
