@@ -61,21 +61,31 @@ void wait_for_first_commit(const std::string& bootstrap, const std::string& grou
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
 }
 
+/// Produces `events` generated records into the broker through `dingwatch gen`.
+void produce(const std::string& bootstrap, const std::string& events, const std::string& seed,
+             std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = {DINGWATCH_BINARY, "gen", "--brokers", bootstrap, "--events", events, "--seed", seed};
+  args.insert(args.end(), extra.begin(), extra.end());
+  auto [code, out] = run_to_end(args, "/dev/null");
+  REQUIRE(code == 0);
+}
+
+/// Runs `dingwatch run --until-idle 3` in `group` to completion; returns its JSON summary.
+json run_until_idle(const std::string& bootstrap, const std::string& group) {
+  auto args = run_args(bootstrap, group);
+  args.insert(args.end(), {"--until-idle", "3"});
+  auto [code, out] = run_to_end(args, "/dev/null");
+  REQUIRE(code == 0);
+  return last_json_line(out);
+}
+
 }  // namespace
 
 TEST_CASE("generated stream through the embedded broker: decoded plus rejected equals produced, all committed") {
   broker_process broker;
   REQUIRE(broker.bootstrap.starts_with("127.0.0.1:"));
-  auto [gen_code, gen_out] = run_to_end({DINGWATCH_BINARY, "gen", "--brokers", broker.bootstrap, "--events",
-                                         "20000", "--seed", "7", "--bad-rate", "0.01"},
-                                        "/dev/null");
-  REQUIRE(gen_code == 0);
-
-  auto args = run_args(broker.bootstrap, "e2e");
-  args.insert(args.end(), {"--until-idle", "3"});
-  auto [code, out] = run_to_end(args, "/dev/null");
-  REQUIRE(code == 0);
-  const json s = last_json_line(out);
+  produce(broker.bootstrap, "20000", "7", {"--bad-rate", "0.01"});
+  const json s = run_until_idle(broker.bootstrap, "e2e");
   CHECK(s["read"] == 20000);
   std::uint64_t rejected = 0;
   for (const auto& [reason, n] : s["rejected"].items()) rejected += n.get<std::uint64_t>();
@@ -87,9 +97,7 @@ TEST_CASE("generated stream through the embedded broker: decoded plus rejected e
 
 TEST_CASE("SIGTERM drains, commits and exits 0, and a restart reads exactly the rest") {
   broker_process broker;
-  auto [gen_code, gen_out] = run_to_end(
-      {DINGWATCH_BINARY, "gen", "--brokers", broker.bootstrap, "--events", "60000", "--seed", "3"}, "/dev/null");
-  REQUIRE(gen_code == 0);
+  produce(broker.bootstrap, "60000", "3");
 
   child_process first(run_args(broker.bootstrap, "restart"), "/dev/null");
   wait_for_first_commit(broker.bootstrap, "restart");
@@ -102,20 +110,14 @@ TEST_CASE("SIGTERM drains, commits and exits 0, and a restart reads exactly the 
   CHECK(s1["committed"] == read1);  // graceful: everything read was finished and committed
   CHECK(committed_total(broker.bootstrap, "restart", 3) == read1);
 
-  auto args = run_args(broker.bootstrap, "restart");
-  args.insert(args.end(), {"--until-idle", "3"});
-  auto [code, out] = run_to_end(args, "/dev/null");
-  REQUIRE(code == 0);
-  const json s2 = last_json_line(out);
+  const json s2 = run_until_idle(broker.bootstrap, "restart");
   INFO("first run read " << read1);
   CHECK(read1 + s2["read"].get<std::int64_t>() == 60000);  // no loss, and no duplicates after a clean stop
 }
 
 TEST_CASE("after kill -9 a restart re-reads from the last commit: nothing unaccounted") {
   broker_process broker;
-  auto [gen_code, gen_out] = run_to_end(
-      {DINGWATCH_BINARY, "gen", "--brokers", broker.bootstrap, "--events", "60000", "--seed", "5"}, "/dev/null");
-  REQUIRE(gen_code == 0);
+  produce(broker.bootstrap, "60000", "5");
 
   child_process first(run_args(broker.bootstrap, "crash"), "/dev/null");
   wait_for_first_commit(broker.bootstrap, "crash");
@@ -124,11 +126,7 @@ TEST_CASE("after kill -9 a restart re-reads from the last commit: nothing unacco
   const std::int64_t at_crash = committed_total(broker.bootstrap, "crash", 3);
   CHECK(at_crash > 0);
 
-  auto args = run_args(broker.bootstrap, "crash");
-  args.insert(args.end(), {"--until-idle", "3"});
-  auto [code, out] = run_to_end(args, "/dev/null");
-  REQUIRE(code == 0);
-  const json s2 = last_json_line(out);
+  const json s2 = run_until_idle(broker.bootstrap, "crash");
   INFO("committed before the crash: " << at_crash);
   // Everything after the last commit is read again (duplicates of what the killed
   // process had processed but not committed are expected and counted here).
