@@ -13,6 +13,9 @@
 #include <set>
 #include <sstream>
 
+#include "rule_text.hpp"
+#include "sigma_import.hpp"
+
 namespace dingwatch::rules {
 
 rule_set::~rule_set() {
@@ -60,41 +63,6 @@ std::vector<std::string_view> field_names() {
   return v;
 }
 
-std::string did_you_mean(std::string_view word, std::span<const std::string_view> options) {
-  const std::string n = nearest(word, options);
-  if (!n.empty()) return fmt::format("did you mean '{}'?", n);
-  return fmt::format("expected one of: {}", fmt::join(options, ", "));
-}
-
-/// Escapes a literal for Hyperscan: ASCII punctuation gets a backslash, control bytes
-/// become \xHH, UTF-8 sequences pass through (the database is compiled in UTF-8 mode).
-std::string escape_literal(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (c >= 0x80 || std::isalnum(c)) out += static_cast<char>(c);
-    else if (c < 0x20 || c == 0x7f) out += fmt::format("\\x{:02x}", c);
-    else {
-      out += '\\';
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
-}
-
-std::optional<std::int64_t> parse_duration_text(std::string_view s) {
-  if (s.size() < 2) return std::nullopt;
-  std::int64_t n = 0;
-  const auto r = std::from_chars(s.data(), s.data() + s.size() - 1, n);
-  if (r.ec != std::errc() || r.ptr != s.data() + s.size() - 1 || n <= 0) return std::nullopt;
-  switch (s.back()) {
-    case 's': return n * 1000;
-    case 'm': return n * 60'000;
-    case 'h': return n * 3'600'000;
-    case 'd': return n * 86'400'000;
-    default: return std::nullopt;
-  }
-}
-
 struct pattern_request {
   field_id field;
   std::uint32_t leaf;
@@ -127,6 +95,7 @@ class loader {
       file_ = name;
       try {
         YAML::Node doc = YAML::Load(text);
+        if (is_sigma_document(doc)) doc = import_sigma(text, name, diags_);  // docs/rules.md, "Sigma rules"
         if (doc.IsNull()) {
           diags_.warning({name, 0, 0}, "empty rule file", "add a `rules:` list");
           continue;
