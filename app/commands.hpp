@@ -56,11 +56,23 @@ struct replay_args {
   std::optional<std::string> topic;
 };
 
+struct eval_args {
+  config cfg;
+  traffic_args traffic;
+  int days = 7;
+  std::string start = "2026-11-02";  ///< Macau date of the first simulated day (a Monday)
+  std::int64_t slack_ms = 0;         ///< widen incidents by this much when matching alerts
+  std::string format = "text";
+  double fail_under = 0;  ///< exit 1 when a family's precision or recall is below this
+  bool explain = false;   ///< list false alerts and missed incidents
+};
+
 int cmd_broker(const broker_args& args, shutdown_signal& shutdown);
 int cmd_gen(const gen_args& args, shutdown_signal& shutdown);
 int cmd_run(const run_args& args, shutdown_signal& shutdown);
 int cmd_demo(const demo_args& args, shutdown_signal& shutdown);
 int cmd_replay(const replay_args& args, shutdown_signal& shutdown);
+int cmd_eval(const eval_args& args, shutdown_signal& shutdown);
 int cmd_rules_check(const rules_args& args);
 int cmd_rules_test(const rules_args& args);
 

@@ -20,6 +20,7 @@ namespace {
 struct overrides {
   std::string config_file;
   std::string brokers, group, metrics, alerts, dlq, log_level, evidence, store, alertmanager;
+  std::string jurisdictions, geoip;
   std::vector<std::string> properties;
   std::vector<std::string> rules;
   std::size_t threads = 0;
@@ -47,6 +48,10 @@ struct overrides {
     cmd->add_option("--evidence", evidence, "keep a hash-chained evidence log of alerts in DIR (check with `dingwatch verify`)");
     cmd->add_option("--store", store, "record alerts in the SQLite alert store FILE (for reports)");
     cmd->add_option("--alertmanager", alertmanager, "send alerts to Alertmanager at URL (spooled to disk while it is down)");
+    cmd->add_option("--jurisdictions", jurisdictions, "jurisdiction table FILE (CIDR/host → country) instead of the shipped rules/jurisdictions.csv")
+        ->check(CLI::ExistingFile);
+    cmd->add_option("--geoip", geoip, "MaxMind DB FILE (.mmdb) for addresses the jurisdiction table does not list")
+        ->check(CLI::ExistingFile);
     cmd->add_option("--log-level", log_level, "trace, debug, info, warn or error (default: info)");
   }
 
@@ -68,6 +73,8 @@ struct overrides {
     if (!alertmanager.empty()) c.alertmanager_url = alertmanager;
     if (!log_level.empty()) c.log_level = log_level;
     if (!rules.empty()) c.rules = rules;
+    if (!jurisdictions.empty()) c.jurisdictions.table = jurisdictions;
+    if (!geoip.empty()) c.jurisdictions.geoip = geoip;
     return c;
   }
 };
@@ -143,6 +150,23 @@ int main(int argc, char** argv) {
   replay_cmd->add_option("--dlq", replay_o.dlq, "write dead letters to FILE (default: stderr)");
   replay_cmd->add_option("--topic", replay_topic, "treat every record as from this topic (default: guess from its shape)");
 
+  // eval
+  eval_args eval;
+  overrides eval_o;
+  auto* eval_cmd = app.add_subcommand("eval", "score the detectors: labelled generated traffic → precision, recall and F1 per family and rule");
+  eval_o.add_to(eval_cmd, false, false);
+  eval_cmd->add_option("--seed", eval.traffic.seed, "random seed of the generated company and traffic")->capture_default_str();
+  eval_cmd->add_option("--users", eval.traffic.users, "company size")->capture_default_str()->check(CLI::Range(1, 1'000'000));
+  eval_cmd->add_option("--days", eval.days, "simulated days")->capture_default_str()->check(CLI::Range(1, 3650));
+  eval_cmd->add_option("--start", eval.start, "first simulated day, Macau date yyyy-MM-dd")->capture_default_str();
+  eval_cmd->add_option("--incident-rate", eval.traffic.incident_rate, "probability that a user-day carries an injected incident (0 = benign only)")
+      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  eval_cmd->add_option("--slack", eval.slack_ms, "widen each incident by MS on both sides when matching alerts")->capture_default_str();
+  eval_cmd->add_option("--format", eval.format, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  eval_cmd->add_option("--fail-under", eval.fail_under, "exit 1 when a family's precision or recall is below this (0–1)")
+      ->check(CLI::Range(0.0, 1.0));
+  eval_cmd->add_flag("--explain", eval.explain, "list every missed incident and up to 20 false alerts");
+
   // rules
   rules_args rules;
   auto* rules_cmd = app.add_subcommand("rules", "check and test detection rule files");
@@ -204,6 +228,11 @@ int main(int argc, char** argv) {
         return 2;
       }
       return cmd_gen(gen, shutdown);
+    }
+    if (*eval_cmd) {
+      eval.cfg = eval_o.apply();
+      spdlog::set_level(spdlog::level::from_str(eval.cfg.log_level));
+      return cmd_eval(eval, shutdown);
     }
     if (*replay_cmd) {
       replay.cfg = replay_o.apply();
