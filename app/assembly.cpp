@@ -30,6 +30,8 @@ decode_limits make_limits(const config& cfg) {
   decode_limits l;
   l.max_record_bytes = cfg.limits.max_record_bytes;
   l.max_depth = cfg.limits.max_depth;
+  l.max_string_bytes = cfg.limits.max_string_bytes;
+  l.max_array_elements = cfg.limits.max_array_elements;
   return l;
 }
 

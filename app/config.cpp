@@ -89,9 +89,11 @@ config load_config(const std::filesystem::path& path) {
     if (c.pipeline.batch_size == 0) p.add(s["batch_size"], "batch_size must be at least 1");
   }
   if (const auto l = root["limits"]) {
-    p.only(l, {"max_record_bytes", "max_depth"}, "limits");
+    p.only(l, {"max_record_bytes", "max_depth", "max_string_bytes", "max_array_elements"}, "limits");
     p.read(l, "max_record_bytes", c.limits.max_record_bytes, "a whole number of bytes");
     p.read(l, "max_depth", c.limits.max_depth, "a whole number");
+    p.read(l, "max_string_bytes", c.limits.max_string_bytes, "a whole number of bytes");
+    p.read(l, "max_array_elements", c.limits.max_array_elements, "a whole number");
   }
   if (const auto m = root["metrics"]) {
     p.only(m, {"listen"}, "metrics");

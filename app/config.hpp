@@ -32,6 +32,8 @@ struct config {
   struct limits_section {
     std::size_t max_record_bytes = 1u << 20;
     std::size_t max_depth = 32;
+    std::size_t max_string_bytes = 64u << 10;
+    std::size_t max_array_elements = 10'000;
   } limits;
   std::string metrics_listen = "127.0.0.1:9464";  ///< empty disables the endpoint
   std::string alerts_file;                         ///< JSONL alert log; empty = off

@@ -275,9 +275,9 @@ struct pipeline::impl {
         if (dead_letters != nullptr) dead_letters->write({&rec, *reason});
         b.has_dead_letters = true;
         reject_log.warn(to_string(*reason),
-                        fmt::format("rejected record {}:{}@{}: {} (kept in the dead-letter queue)",
+                        fmt::format("rejected record {}:{}@{}: {}, {} (kept in the dead-letter queue)",
                                     rec.topic_name, rec.ref.partition, rec.ref.offset,
-                                    to_string(*reason)));
+                                    to_string(*reason), hint(*reason)));
       } else {
         ++decoded;
         for (std::size_t i = before; i < b.events.size(); ++i) {

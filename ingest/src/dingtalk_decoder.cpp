@@ -390,8 +390,10 @@ struct dingtalk_decoder::impl {
 
   // A string value as a view into the input (no escapes) or an arena copy. `tok` is the
   // value's raw token: it starts with the opening quote and runs to the next structural
-  // character, so only JSON whitespace can follow the closing quote.
-  result read_string(ondemand::value& v, std::string_view tok, std::string_view& out_s) {
+  // character, so only JSON whitespace can follow the closing quote. Strings longer than
+  // `max_string_bytes` as encoded are refused unless `bounded` is false (Stream `data`).
+  result read_string(ondemand::value& v, std::string_view tok, std::string_view& out_s,
+                     bool bounded = true) {
     const char* open = tok.data();
     const char* close = open + tok.size() - 1;
     while (close > open && *close != '"') {
@@ -401,6 +403,7 @@ struct dingtalk_decoder::impl {
     }
     if (close == open || *open != '"') return reject_reason::malformed_json;
     const std::size_t n = static_cast<std::size_t>(close - open - 1);
+    if (bounded && n > limits.max_string_bytes) return reject_reason::string_too_long;
     if (!has_backslash(open + 1, n)) {
       out_s = {open + 1, n};
       return ok;
@@ -628,7 +631,7 @@ struct dingtalk_decoder::impl {
           if (sv.n == 0) {
             if (auto r = read_string(ev, sv.s)) return r;
           }
-          ++sv.n;
+          if (++sv.n > limits.max_array_elements) return reject_reason::too_many_elements;
         }
         return ok;
       }
@@ -648,7 +651,7 @@ struct dingtalk_decoder::impl {
         for (auto er : arr) {
           ondemand::value ev;
           if (auto e = std::move(er).get(ev)) return from_simdjson(e);
-          ++sv.n;
+          if (++sv.n > limits.max_array_elements) return reject_reason::too_many_elements;
         }
         return ok;
       }
@@ -683,7 +686,7 @@ struct dingtalk_decoder::impl {
         }
         if (t != jt::string) return reject_reason::wrong_type;
         std::string_view str;
-        if (auto r = read_string(v, tok, str)) return r;
+        if (auto r = read_string(v, tok, str, /*bounded=*/false)) return r;
         // Needs its own padding before it can be parsed: copy with k_record_padding.
         sv.s = arena->copy(str, k_record_padding);
         return ok;
@@ -695,6 +698,7 @@ struct dingtalk_decoder::impl {
         if (auto e = v.get_array().get(arr)) return from_simdjson(e);
         sv.first_event = static_cast<std::uint32_t>(out->size());
         for (auto er : arr) {
+          if (sv.n == limits.max_array_elements) return reject_reason::too_many_elements;
           ondemand::value ev;
           if (auto e = std::move(er).get(ev)) return from_simdjson(e);
           ondemand::json_type et;

@@ -108,7 +108,7 @@ TEST_CASE("records above max_record_bytes are oversized before parsing", "[inges
   CHECK(d.events.empty());
 
   // The same record passes under a larger limit, and a small limit rejects a sample.
-  auto roomy = decode_one(big, source_topic::unknown, {.max_record_bytes = 4u << 20});
+  auto roomy = decode_one(big, source_topic::unknown, {.max_record_bytes = 4u << 20, .max_string_bytes = 4u << 20});
   CHECK_FALSE(roomy.reason);
   auto tight = decode_one(all_samples().front(), source_topic::unknown, {.max_record_bytes = 16});
   CHECK(tight.reason == reject_reason::oversized);

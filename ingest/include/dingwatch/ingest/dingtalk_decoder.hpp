@@ -20,6 +20,9 @@
 ///      object (after first-letter case folding: `CorpId` ≡ `corpId`) is
 ///      `malformed_json`: parsers disagree on which copy wins, which lets a sender show
 ///      a SIEM one user and the downstream system another.
+///      While walking, a string field longer than `max_string_bytes` is
+///      `string_too_long` and an array with more than `max_array_elements` elements is
+///      `too_many_elements` (see `decode_limits`).
 ///   7. Shape recognition and per-shape required fields (below); valid JSON that fits
 ///      no shape (`[]`, `42`, `{"foo":1}`) is `unknown_shape`.
 ///
@@ -102,10 +105,20 @@
 
 namespace dingwatch {
 
-/// Per-record resource limits; breaking one rejects the record (`oversized`, `too_deep`).
+/// Per-record resource limits; breaking one rejects the record with its own reason.
+/// They bound what one hostile record can cost: bytes scanned, recursion, the size of
+/// any one field a detector or an alert may quote, and the events one record fans out to.
 struct decode_limits {
   std::size_t max_record_bytes = 1u << 20;  ///< larger records are `oversized`
   std::size_t max_depth = 32;               ///< deeper nesting is `too_deep`
+  /// A string field the decoder reads (as encoded, escapes included) longer than this is
+  /// `string_too_long`. Stream-mode `data` strings are documents and count only against
+  /// `max_record_bytes`; values under keys no shape knows are skipped, not measured.
+  std::size_t max_string_bytes = 64u << 10;
+  /// An array the decoder reads (`dataList`, `UserId`, `DeptId`, `docMemberList`,
+  /// `docReceiverList`) with more elements is `too_many_elements`; bounds the events
+  /// one `dataList` record fans out to.
+  std::size_t max_array_elements = 10'000;
 };
 
 /// Decodes every DingTalk shape into `normalized_event`s. One per thread; reuses its
