@@ -62,8 +62,8 @@ void print_row(std::FILE* out, std::string_view name, const gen::tally& t, bool 
 }
 
 void print_text(std::FILE* out, const eval_args& args, const gen::score& s, std::uint64_t records) {
-  std::fprintf(out, "dingwatch eval · seed %llu · %d users × %d days · incident rate %.3f · %s records\n\n",
-               static_cast<unsigned long long>(args.traffic.seed), args.traffic.users, args.days,
+  std::fprintf(out, "dingwatch eval · seed %llu · %d users × %d days after %d days of learning · incident rate %.3f · %s records\n\n",
+               static_cast<unsigned long long>(args.traffic.seed), args.traffic.users, args.days, args.warmup_days,
                args.traffic.incident_rate, with_commas(records).c_str());
   std::fprintf(out, "  %-24s %7s %7s %7s %8s %8s %7s %7s\n", "family", "alerts", "true", "prec", "incid.",
                "found", "recall", "F1");
@@ -97,6 +97,7 @@ void print_json(std::FILE* out, const eval_args& args, const gen::score& s, std:
   nlohmann::json j{{"seed", args.traffic.seed},
                    {"users", args.traffic.users},
                    {"days", args.days},
+                   {"warmup_days", args.warmup_days},
                    {"incident_rate", args.traffic.incident_rate},
                    {"records", records},
                    {"total", tally_json(s.total)},
@@ -128,8 +129,10 @@ int cmd_eval(const eval_args& args, shutdown_signal& shutdown) {
   const std::string start = args.start.size() == 10 ? args.start + " 00:00:00" : args.start;
   if (!parse_macau_local(start.data(), start.size(), go.start_ms))
     throw std::runtime_error(fmt::format("--start: expected a Macau date yyyy-MM-dd [HH:mm:ss], got '{}'", args.start));
+  const std::int64_t scored_from = go.start_ms;
+  go.start_ms -= args.warmup_days * k_day_ms;
   gen::generator g(go);
-  gen::generator_source source(g, go.start_ms + args.days * k_day_ms);
+  gen::generator_source source(g, scored_from + args.days * k_day_ms);
 
   dingtalk_decoder decoder(make_limits(args.cfg));
   sink_set sinks;
@@ -139,7 +142,8 @@ int cmd_eval(const eval_args& args, shutdown_signal& shutdown) {
   sinks.alerts.push_back(std::move(scoring));
   counting_dead_letters dead;
 
-  spdlog::info("eval: {} users × {} days from {} (Macau), seed {}", go.users, args.days, args.start, go.seed);
+  spdlog::info("eval: {} users × {} days from {} (Macau) after {} days of learning, seed {}", go.users, args.days,
+               args.start, args.warmup_days, go.seed);
   pipeline p(make_pipeline_options(args.cfg), source, decoder, make_detectors(args.cfg), sinks.alert_pointers(),
              &dead, nullptr);
   const run_summary run = p.run(shutdown.token());
@@ -149,7 +153,13 @@ int cmd_eval(const eval_args& args, shutdown_signal& shutdown) {
   gen::score_options so;
   so.slack_ms = args.slack_ms;
   so.user_days = static_cast<double>(args.traffic.users) * args.days;
-  const gen::score s = gen::score_alerts(scored.take(), g.incidents(), so);
+  // Only what ends after the warm-up is scored: baselines and first-seen sets learn first,
+  // as they would in the weeks after a deployment.
+  auto alerts = scored.take();
+  std::erase_if(alerts, [&](const gen::scored_alert& a) { return a.last_ms < scored_from; });
+  auto incidents = g.incidents();
+  std::erase_if(incidents, [&](const gen::incident& i) { return i.end_ms < scored_from; });
+  const gen::score s = gen::score_alerts(alerts, incidents, so);
   if (args.format == "json")
     print_json(stdout, args, s, run.records_read);
   else

@@ -60,6 +60,7 @@ struct eval_args {
   config cfg;
   traffic_args traffic;
   int days = 7;
+  int warmup_days = 30;  ///< simulated days before `start` that are run but not scored
   std::string start = "2026-11-02";  ///< Macau date of the first simulated day (a Monday)
   std::int64_t slack_ms = 0;         ///< widen incidents by this much when matching alerts
   std::string format = "text";

@@ -158,6 +158,8 @@ int main(int argc, char** argv) {
   eval_cmd->add_option("--seed", eval.traffic.seed, "random seed of the generated company and traffic")->capture_default_str();
   eval_cmd->add_option("--users", eval.traffic.users, "company size")->capture_default_str()->check(CLI::Range(1, 1'000'000));
   eval_cmd->add_option("--days", eval.days, "simulated days")->capture_default_str()->check(CLI::Range(1, 3650));
+  eval_cmd->add_option("--warmup", eval.warmup_days, "simulated days before --start that run (baselines learn) but are not scored")
+      ->capture_default_str()->check(CLI::Range(0, 3650));
   eval_cmd->add_option("--start", eval.start, "first simulated day, Macau date yyyy-MM-dd")->capture_default_str();
   eval_cmd->add_option("--incident-rate", eval.traffic.incident_rate, "probability that a user-day carries an injected incident (0 = benign only)")
       ->capture_default_str()->check(CLI::Range(0.0, 1.0));
