@@ -5,7 +5,12 @@
 namespace dingwatch {
 
 std::uint64_t normalized_event::shard_key() const noexcept {
-  return fnv1a(user_id, fnv1a(":", fnv1a(corp_id)));
+  // The user an org change is about (joiner, leaver, new admin) owns it, as the producer's
+  // `corp:user` key does: their later activity is correlated with it on the same shard.
+  // The corp is left out because audit records do not carry it; user ids are unique
+  // within a corp, and a rare cross-corp collision only shares a shard.
+  const bool about_target = kind == event_kind::org_change && !target_user.empty();
+  return fnv1a(about_target ? target_user : user_id);
 }
 
 std::string_view to_string(source_topic t) noexcept {

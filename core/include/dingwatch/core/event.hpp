@@ -115,7 +115,8 @@ struct normalized_event {
   [[nodiscard]] bool has_location() const noexcept {
     return !std::isnan(latitude) && !std::isnan(longitude);
   }
-  /// The key the pipeline shards by: same corp and user, same shard.
+  /// The key the pipeline shards by: the user the event is about (the target of an org
+  /// change, else `user_id`), so one user's events, audit items and org changes meet.
   [[nodiscard]] std::uint64_t shard_key() const noexcept;
 };
 
