@@ -13,6 +13,8 @@
 #include <set>
 #include <sstream>
 
+#include "dingwatch/core/time.hpp"
+
 #include "rule_text.hpp"
 #include "sigma_import.hpp"
 
@@ -26,9 +28,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr unsigned k_hs_flags = HS_FLAG_UTF8 | HS_FLAG_UCP | HS_FLAG_SINGLEMATCH;
+constexpr unsigned k_hs_flags = HS_FLAG_UTF8 | HS_FLAG_UCP;
+/// A leaf without a validator needs one match; a validated leaf needs every match with
+/// its start, until one passes the check.
+constexpr unsigned k_plain_flags = k_hs_flags | HS_FLAG_SINGLEMATCH;
+constexpr unsigned k_validated_flags = k_hs_flags | HS_FLAG_SOM_LEFTMOST;
 
-constexpr std::string_view k_top_keys[] = {"lists", "macros", "rules"};
+constexpr std::string_view k_top_keys[] = {"lists", "macros", "holidays", "rules"};
 constexpr std::string_view k_rule_keys[] = {"id",      "name",       "family",      "severity",
                                             "pdpa",    "mitre",      "version",     "description",
                                             "message", "detection",  "suppress",    "exceptions",
@@ -50,7 +56,8 @@ constexpr std::string_view k_suppress_keys[] = {"for", "by"};
 constexpr std::string_view k_test_keys[] = {"name", "events", "expect"};
 constexpr std::string_view k_ops[] = {"equals", "in",  "prefix", "suffix", "contains",
                                       "regex",  "gt",  "gte",    "lt",     "lte",
-                                      "cidr",   "hour_between", "weekday_in", "exists", "nocase"};
+                                      "cidr",   "hour_between", "weekday_in", "holiday", "workday",
+                                      "exists", "nocase", "validate"};
 constexpr std::string_view k_alert_keys[] = {"rule.id",   "user.id",   "user.name",
                                              "corp.id",   "source.ip", "destination.domain",
                                              "destination.ip", "count", "suppressed",
@@ -61,6 +68,12 @@ std::vector<std::string_view> field_names() {
   std::vector<std::string_view> v;
   for (const auto& f : fields()) v.push_back(f.name);
   return v;
+}
+
+constexpr std::string_view k_file_too_large_hint = "split it into several files: a directory loads all of them";
+
+std::string file_too_large(std::uintmax_t bytes, std::size_t limit) {
+  return fmt::format("rule file of {} bytes is over the limit of {} bytes", bytes, limit);
 }
 
 struct pattern_request {
@@ -88,11 +101,18 @@ struct macro_def {
 
 class loader {
  public:
+  explicit loader(const load_limits& limits) : limits_(limits) {}
+
   load_result run(const std::vector<std::pair<std::string, std::string>>& files) {
     set_ = std::make_unique<rule_set>();
     std::vector<std::pair<std::string, YAML::Node>> docs;
     for (const auto& [name, text] : files) {
       file_ = name;
+      if (text.size() > limits_.max_file_bytes) {
+        diags_.error({name, 1, 1}, file_too_large(text.size(), limits_.max_file_bytes),
+                     std::string(k_file_too_large_hint));
+        continue;
+      }
       try {
         YAML::Node doc = YAML::Load(text);
         if (is_sigma_document(doc)) doc = import_sigma(text, name, diags_);  // docs/rules.md, "Sigma rules"
@@ -118,7 +138,10 @@ class loader {
       file_ = name;
       read_lists(doc["lists"]);
       read_macros(doc["macros"]);
+      read_holidays(doc["holidays"]);
     }
+    std::sort(set_->holidays.begin(), set_->holidays.end(),
+              [](const holiday_entry& a, const holiday_entry& b) { return a.day < b.day; });
     // Rule ids of every file first, so correlations can name rules anywhere in the load.
     for (const auto& [name, doc] : docs) {
       const YAML::Node rules = doc["rules"];
@@ -135,10 +158,20 @@ class loader {
         diags_.error(at(rules), "`rules` must be a list", "write each rule as `- id: …`");
         continue;
       }
-      for (const auto& r : rules) read_rule(r);
+      for (const auto& r : rules) {
+        if (set_->rules.size() == limits_.max_rules) {
+          diags_.error(at(r), fmt::format("more than {} rules in one load", limits_.max_rules),
+                       "the rules from here on are not read; load fewer rule files");
+          break;
+        }
+        read_rule(r);
+      }
     }
     for (auto& [name, m] : macros_)
       if (m.state == 0) compile_macro_unused(name, m);
+    if (calendar_use_ && set_->holidays.empty())
+      diags_.warning(*calendar_use_, "`holiday`/`workday` without a holiday calendar in this load: only weekends count",
+                     "load the default pack's holidays.yaml too, or add `holidays:` (docs/rules.md)");
     resolve_correlations();
     build_databases();
 
@@ -153,6 +186,7 @@ class loader {
         if (n.kind == cond_kind::pattern)
           n.database = static_cast<std::uint32_t>(
               set_->database_of_field[static_cast<std::size_t>(n.field)]);
+      compute_fingerprints(*set_);
       result.rules = std::move(set_);
     }
     result.problems = std::move(diags_);
@@ -300,6 +334,37 @@ class loader {
     }
   }
 
+  /// `holidays: {YYYY-MM-DD: name…}` (Macau dates), shared by every file of the load.
+  void read_holidays(const YAML::Node& n) {
+    if (!n) return;
+    if (!n.IsMap()) {
+      diags_.error(at(n), "`holidays` must map dates to names",
+                   "e.g. holidays: {2026-10-01: National Day, 2026-12-20: MSAR Establishment Day}");
+      return;
+    }
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      const std::string date = it->first.Scalar();
+      std::int64_t ms = 0;
+      const std::string midnight = date + " 00:00:00";
+      if (date.size() != 10 || !parse_macau_local(midnight.data(), midnight.size(), ms)) {
+        diags_.error(at(it->first), fmt::format("'{}' is not a date", date), "write YYYY-MM-DD, e.g. 2026-10-01");
+        continue;
+      }
+      const auto day = static_cast<std::int32_t>((ms + k_macau_offset_ms) / 86'400'000);
+      const auto [first, fresh] = holiday_at_.emplace(day, at(it->first));
+      if (!fresh) {
+        diags_.error(at(it->first), fmt::format("holiday {} is listed twice", date),
+                     fmt::format("first listed at {}:{}:{}", first->second.file, first->second.line,
+                                 first->second.column));
+        continue;
+      }
+      std::string name;
+      if (it->second.IsScalar()) name = it->second.Scalar();
+      else diags_.error(at(it->second), fmt::format("holiday {} needs a name", date), "e.g. 2026-10-01: National Day");
+      set_->holidays.push_back({day, std::move(name)});
+    }
+  }
+
   std::optional<std::uint32_t> use_macro(const std::string& name, const YAML::Node& ref) {
     const auto it = macros_.find(name);
     if (it == macros_.end()) return std::nullopt;
@@ -344,6 +409,16 @@ class loader {
   // ---- conditions ----------------------------------------------------------------
 
   std::uint32_t condition(const YAML::Node& n) {
+    struct depth_guard {
+      int& d;
+      explicit depth_guard(int& depth) : d(++depth) {}
+      ~depth_guard() { --d; }
+    } guard(depth_);
+    if (depth_ > limits_.max_condition_depth) {
+      diags_.error(at(n), fmt::format("conditions nest deeper than {} levels", limits_.max_condition_depth),
+                   "flatten the condition: a macro, or one `any:`/`all:` list instead of nested ones");
+      return always();
+    }
     if (!n || n.IsNull()) {
       diags_.error(at(n), "empty condition", "write a map of field: value, or a macro name");
       return always();
@@ -446,13 +521,23 @@ class loader {
 
   std::uint32_t pattern_leaf(const field_info& f, const YAML::Node& where,
                              const std::vector<std::string>& written,
-                             const std::vector<std::string>& expressions, unsigned flags) {
+                             const std::vector<std::string>& expressions, unsigned flags,
+                             const validator& check = {}) {
     cond_node c;
     c.kind = cond_kind::pattern;
     c.field = f.id;
     c.leaf = set_->leaf_count++;
-    for (std::size_t i = 0; i < expressions.size(); ++i)
-      patterns_.push_back({f.id, c.leaf, expressions[i], flags, at(where), written[i]});
+    flags |= check.active() ? k_validated_flags : k_plain_flags;
+    for (std::size_t i = 0; i < expressions.size(); ++i) {
+      if (expressions[i].size() > limits_.max_pattern_bytes)
+        diags_.error(at(where),
+                     fmt::format("pattern of {} bytes is over the limit of {} bytes", expressions[i].size(),
+                                 limits_.max_pattern_bytes),
+                     "split it into several shorter patterns (a list of values), or match a shorter part");
+      else
+        patterns_.push_back({f.id, c.leaf, expressions[i], flags, at(where), written[i]});
+    }
+    set_->leaves.push_back({f.id, expressions, flags, check});
     return add(std::move(c));
   }
 
@@ -508,7 +593,7 @@ class loader {
   }
 
   std::uint32_t op_node(const field_info& f, const std::string& op, const YAML::Node& arg,
-                        bool nocase) {
+                        bool nocase, const validator& check) {
     if (op == "equals") return equals_in(f, arg, false, op, nocase);
     if (op == "in") return equals_in(f, arg, true, op, nocase);
     if (op == "prefix" || op == "suffix" || op == "contains" || op == "regex") {
@@ -529,7 +614,7 @@ class loader {
       std::vector<std::string> shown = vals;
       shown.resize(exprs.size());
       if (exprs.size() != vals.size()) shown = exprs;
-      return pattern_leaf(f, arg, shown, exprs, nocase ? HS_FLAG_CASELESS : 0);
+      return pattern_leaf(f, arg, shown, exprs, nocase ? HS_FLAG_CASELESS : 0, check);
     }
     if (op == "gt" || op == "gte" || op == "lt" || op == "lte") {
       if (!require_type(f, arg, op, {field_type::number})) return always();
@@ -548,6 +633,7 @@ class loader {
       c.kind = cond_kind::cidr;
       c.field = f.id;
       for (const auto& v : values(arg, false, op)) {
+        c.strings.push_back(v);  // as written, for the rule's fingerprint
         if (const auto net = cidr::parse(v)) c.nets.add(*net);
         else diags_.error(at(arg), fmt::format("'{}' is not a CIDR", v),
                           "write an address with a prefix length, e.g. 202.175.0.0/16 or 2001:db8::/32");
@@ -592,6 +678,24 @@ class loader {
       }
       return add(std::move(c));
     }
+    if (op == "holiday" || op == "workday") {
+      if (f.id != field_id::timestamp) {
+        diags_.error(at(arg), fmt::format("`{}` applies to `timestamp`, not '{}'", op, f.name),
+                     fmt::format("write timestamp: {{{}: true}}", op));
+        return always();
+      }
+      cond_node c;
+      c.kind = op == "holiday" ? cond_kind::holiday : cond_kind::workday;
+      c.field = f.id;
+      if (const auto s = scalar(arg, op)) {
+        if (*s == "true" || *s == "false") c.want = *s == "true";
+        else diags_.error(at(arg), fmt::format("`{}` takes true or false", op),
+                          op == "holiday" ? "holiday: true holds on the public holidays of `holidays:`"
+                                          : "workday: false holds on Saturdays, Sundays and holidays");
+      }
+      calendar_use_ = at(arg);
+      return add(std::move(c));
+    }
     if (op == "exists") {
       cond_node c;
       c.kind = cond_kind::exists;
@@ -605,6 +709,41 @@ class loader {
     }
     diags_.error(at(arg), fmt::format("unknown operator '{}'", op), did_you_mean(op, k_ops));
     return always();
+  }
+
+  /// `validate: NAME` or `validate: {range: [MIN, MAX]}`.
+  validator read_validator(const YAML::Node& n) {
+    validator v;
+    const auto names = validator_names();
+    const std::string hint = fmt::format("validators: {}; range takes bounds: {{range: [1, 31]}}", fmt::join(names, ", "));
+    if (n.IsMap() && n.size() == 1 && n.begin()->first.Scalar() == "range") {
+      const YAML::Node b = n.begin()->second;
+      std::optional<double> lo, hi;
+      if (b.IsSequence() && b.size() == 2 && b[0].IsScalar() && b[1].IsScalar()) {
+        lo = number(b[0].Scalar(), b[0]);
+        hi = number(b[1].Scalar(), b[1]);
+      }
+      if (!lo || !hi || *lo > *hi) {
+        diags_.error(at(b), "`range` takes [MIN, MAX] with MIN ≤ MAX", "e.g. validate: {range: [1, 31]}");
+        return v;
+      }
+      return {validator_kind::range, *lo, *hi};
+    }
+    if (!n.IsScalar()) {
+      diags_.error(at(n), "`validate` names one validator", hint);
+      return v;
+    }
+    const std::string& name = n.Scalar();
+    v.kind = find_validator(name);
+    if (v.kind == validator_kind::range) {
+      diags_.error(at(n), "validator 'range' needs its bounds", "write validate: {range: [MIN, MAX]}");
+      v.kind = validator_kind::none;
+    } else if (v.kind == validator_kind::none) {
+      const std::string close = nearest(name, names);
+      diags_.error(at(n), fmt::format("unknown validator '{}'", name),
+                   !close.empty() ? fmt::format("did you mean '{}'? ({})", close, hint) : hint);
+    }
+    return v;
   }
 
   std::uint32_t matcher(const field_info& f, const YAML::Node& v) {
@@ -622,16 +761,24 @@ class loader {
         else if (*s != "false") diags_.error(at(n), "`nocase` takes true or false");
       }
     }
+    validator check;
+    const YAML::Node validate_node = v["validate"];
+    if (validate_node) check = read_validator(validate_node);
     std::vector<std::uint32_t> parts;
+    bool patterns = false;
     for (auto it = v.begin(); it != v.end(); ++it) {
       const std::string op = it->first.Scalar();
-      if (op == "nocase") continue;
+      if (op == "nocase" || op == "validate") continue;
       if (std::find(std::begin(k_ops), std::end(k_ops), op) == std::end(k_ops)) {
         diags_.error(at(it->first), fmt::format("unknown operator '{}'", op), did_you_mean(op, k_ops));
         continue;
       }
-      parts.push_back(op_node(f, op, it->second, nocase));
+      patterns = patterns || op == "regex" || op == "contains" || op == "prefix" || op == "suffix";
+      parts.push_back(op_node(f, op, it->second, nocase, check));
     }
+    if (validate_node && !patterns)
+      diags_.error(at(validate_node), "`validate` checks what a pattern matched, and this matcher has no pattern",
+                   "use it beside regex, contains, prefix or suffix, e.g. {regex: '\\d{18}', validate: prc_id}");
     if (parts.size() == 1) return parts[0];
     if (parts.empty()) {
       diags_.error(at(v), fmt::format("no operator for field '{}'", f.name),
@@ -1221,6 +1368,21 @@ class loader {
       }
       by_field[p.field].push_back(&p);
     }
+    for (const auto& [fid, list] : by_field) {
+      std::size_t bytes = 0;
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        bytes += list[i]->expression.size();
+        if (i < limits_.max_patterns_per_field && bytes <= limits_.max_pattern_bytes_per_field) continue;
+        diags_.error(list[i]->where,
+                     i >= limits_.max_patterns_per_field
+                         ? fmt::format("more than {} patterns on '{}' in one load", limits_.max_patterns_per_field,
+                                       info(fid).name)
+                         : fmt::format("patterns on '{}' exceed {} bytes in one load",
+                                       info(fid).name, limits_.max_pattern_bytes_per_field),
+                     "merge values into fewer patterns, or move exact values to `in:` (a sorted list, no pattern)");
+        break;
+      }
+    }
     if (diags_.has_errors()) return;
     for (const auto& [fid, list] : by_field) {
       std::vector<const char*> exprs;
@@ -1248,6 +1410,10 @@ class loader {
   }
 
   diagnostics diags_;
+  const load_limits& limits_;
+  int depth_ = 0;                                 ///< condition nesting, for the limit
+  std::optional<source_location> calendar_use_;  ///< a `holiday`/`workday` predicate
+  std::map<std::int32_t, source_location> holiday_at_;
   std::unique_ptr<rule_set> set_;
   std::string file_;
   std::map<std::string, list_def> lists_;
@@ -1265,7 +1431,7 @@ class loader {
 
 }  // namespace
 
-load_result load_rules(const std::vector<std::string>& paths) {
+load_result load_rules(const std::vector<std::string>& paths, const load_limits& limits) {
   std::vector<std::pair<std::string, std::string>> files;
   diagnostics early;
   for (const auto& p : paths) {
@@ -1284,6 +1450,10 @@ load_result load_rules(const std::vector<std::string>& paths) {
       early.error({p, 0, 0}, "no such file or directory", "check the path passed to --rules");
     }
     for (const auto& f : found) {
+      if (const auto size = fs::file_size(f, ec); !ec && size > limits.max_file_bytes) {
+        early.error({f.string(), 1, 1}, file_too_large(size, limits.max_file_bytes), std::string(k_file_too_large_hint));
+        continue;  // not even read
+      }
       std::ifstream in(f, std::ios::binary);
       if (!in) {
         early.error({f.string(), 0, 0}, "cannot read the file");
@@ -1294,7 +1464,7 @@ load_result load_rules(const std::vector<std::string>& paths) {
       files.emplace_back(f.string(), text.str());
     }
   }
-  loader l;
+  loader l(limits);
   load_result r = l.run(files);
   r.problems.sort();
   if (early.has_errors() || !early.list().empty()) {
@@ -1309,8 +1479,8 @@ load_result load_rules(const std::vector<std::string>& paths) {
   return r;
 }
 
-load_result load_rules_text(std::string_view yaml, std::string_view name) {
-  loader l;
+load_result load_rules_text(std::string_view yaml, std::string_view name, const load_limits& limits) {
+  loader l(limits);
   load_result r = l.run({{std::string(name), std::string(yaml)}});
   r.problems.sort();
   return r;

@@ -5,7 +5,8 @@
 //
 // Loads and compiles the rule files once; every shard gets its own engine (own state
 // and Hyperscan scratch) over the shared compiled set. Errors in the rules reject the
-// configuration with every diagnostic in the message.
+// configuration with every diagnostic in the message. The set lives in a `rule_pack`
+// registered with `rules::global_packs()`, so a reload can replace it.
 
 #include <fmt/format.h>
 
@@ -14,6 +15,7 @@
 #include "dingwatch/detectors/registry.hpp"
 #include "dingwatch/detectors/rules/engine.hpp"
 #include "dingwatch/detectors/rules/parser.hpp"
+#include "dingwatch/detectors/rules/reloader.hpp"
 #include "dingwatch/detectors/rules/tooling.hpp"
 
 namespace dingwatch {
@@ -34,7 +36,10 @@ const register_detector registration{"rules", [](const YAML::Node& config) {
     throw std::runtime_error(fmt::format("rules do not load ({} error(s)):\n{}",
                                          r.problems.error_count(),
                                          rules::format_text(r.problems.list())));
-  return rules::make_rule_factory(std::move(r.rules), rules::global_metrics());
+  // A pack, so SIGHUP / --watch can reload it (reloader.hpp) while its engines run.
+  auto pack = std::make_shared<rules::rule_pack>(std::move(paths), std::move(r.rules));
+  rules::global_packs()->add(pack);
+  return rules::make_rule_factory(std::shared_ptr<const rules::rule_pack>(pack), rules::global_metrics());
 }};
 
 }  // namespace

@@ -194,7 +194,7 @@ class detection_translator {
       out = expression(*condition);
     }
     for (const auto& name : names_)
-      if (!selections_[name].used)
+      if (!selections_[name].used && !any_failed_)  // after a broken condition, "unused" is noise
         cx_.diags.warning(cx_.at(selections_[name].key),
                           fmt::format("search identifier '{}' is not used in the condition", name),
                           "use it in `condition`, or remove it");
@@ -471,10 +471,21 @@ class detection_translator {
     }
     failed_ = false;
     YAML::Node out = or_expr();
-    if (!failed_ && next_ < tokens_.size())
-      fail(tokens_[next_], fmt::format("unexpected '{}' in the condition", tokens_[next_].text),
-           "combine search identifiers with and, or, not and parentheses");
+    if (!failed_ && next_ < tokens_.size()) unexpected(tokens_[next_]);
+    any_failed_ = any_failed_ || failed_;
     return failed_ ? map_node() : out;
+  }
+
+  void unexpected(const token& t) {
+    if (t.text == "|")
+      fail(t, "`|` aggregations (count() by …) are Sigma 1 syntax",
+           "write a correlation rule: {type: event_count, rules: [this rule's name], group-by: […], "
+           "timespan: 1h, condition: {gte: N}}");
+    else if (t.text == "AND" || t.text == "OR" || t.text == "NOT")
+      fail(t, fmt::format("unexpected '{}' in the condition", t.text), "operators are lowercase: and, or, not");
+    else
+      fail(t, fmt::format("unexpected '{}' in the condition", t.text),
+           "combine search identifiers with and, or, not and parentheses");
   }
 
   void fail(const token& t, std::string message, std::string hint) {
@@ -527,9 +538,7 @@ class detection_translator {
       return inner;
     }
     if (tok.text == "|") {
-      fail(
-          tok, "`|` aggregations (count() by …) are Sigma 1 syntax",
-          "write a correlation rule: {type: event_count, rules: [this rule's name], group-by: […], timespan: 1h, condition: {gte: N}}");
+      unexpected(tok);
       return map_node();
     }
     if (tok.text == ")" || tok.text == "and" || tok.text == "or" || tok.text == "of") {
@@ -610,6 +619,7 @@ class detection_translator {
   std::vector<token> tokens_;
   std::size_t next_ = 0;
   bool failed_ = false;  ///< one error per condition: the rest would be noise
+  bool any_failed_ = false;
 };
 
 }  // namespace

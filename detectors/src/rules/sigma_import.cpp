@@ -154,8 +154,9 @@ class importer {
             "give it an id (a UUID) so alerts and correlations can name it");
       d.translate = false;
     }
+    // (Two equal ids are the loader's "used twice" error; names are ours to check.)
     for (const auto& other : docs_) {
-      if (!d.id.empty() && (other.id == d.id || other.name == d.id))
+      if (!d.id.empty() && d.id != d.name && other.name == d.id)
         error(d.id_node, fmt::format("'{}' names two rules of this file", d.id),
               "ids and names must be unique");
       if (!d.name.empty() && d.name != d.id && (other.name == d.name || other.id == d.name))
@@ -335,11 +336,12 @@ class importer {
     const document& d = docs_[i];
     YAML::Node rule = common(i);
     std::vector<YAML::Node> parts;
-    logsource(d.root["logsource"], d.root, parts);
-    if (const YAML::Node det = d.root["detection"])
-      parts.push_back(translate_detection(cx_, det));
-    else
+    const bool dingtalk = logsource(d.root["logsource"], d.root, parts);
+    if (const YAML::Node det = d.root["detection"]) {
+      if (dingtalk) parts.push_back(translate_detection(cx_, det));  // else its fields mean nothing here
+    } else {
       error(d.root, "Sigma rule has no `detection`", "detection: {selection: {…}, condition: selection}");
+    }
     YAML::Node condition = map_node();
     if (parts.size() == 1) condition = parts[0];
     if (parts.size() > 1) {
@@ -356,19 +358,24 @@ class importer {
     return rule;
   }
 
-  /// `logsource`: product dingtalk; `service` and `category` narrow event.kind.
-  void logsource(const YAML::Node& ls, const YAML::Node& root, std::vector<YAML::Node>& parts) {
+  /// `logsource`: product dingtalk; `service` and `category` narrow event.kind. False when
+  /// the rule is for another product.
+  bool logsource(const YAML::Node& ls, const YAML::Node& root, std::vector<YAML::Node>& parts) {
     if (!ls || !ls.IsMap()) {
       error(ls ? ls : root, "Sigma rule has no `logsource` map",
             "logsource: {product: dingtalk, service: audit}");
-      return;
+      return false;
     }
     const YAML::Node product = ls["product"];
     if (!product) {
       error(ls, "logsource has no `product`", "dingwatch runs Sigma rules with logsource.product: dingtalk");
-    } else if (const auto p = scalar(product, "product"); p && *p != "dingtalk") {
-      error(product, fmt::format("logsource.product '{}' is not dingtalk", *p),
-            "dingwatch reads DingTalk events only; keep other products' rules out of its rule paths");
+      return false;
+    }
+    if (const auto p = scalar(product, "product"); !p || *p != "dingtalk") {
+      if (p)
+        error(product, fmt::format("logsource.product '{}' is not dingtalk", *p),
+              "dingwatch reads DingTalk events only; keep other products' rules out of its rule paths");
+      return false;
     }
     auto kinds = [&](const YAML::Node& where, std::span<const std::string_view> values) {
       YAML::Node list = seq_node();
@@ -402,6 +409,7 @@ class importer {
         }
       }
     }
+    return true;
   }
 
   // ---- correlation rules ----------------------------------------------------------------
@@ -437,7 +445,7 @@ class importer {
           type = *v;
         else
           error(t, fmt::format("correlation type '{}' is not supported", *v),
-                fmt::format("{}; value_avg/value_percentile have no engine counterpart",
+                fmt::format("{} (value_avg and value_percentile have no engine counterpart)",
                             did_you_mean(*v, k_correlation_types)));
       }
     } else {
@@ -445,7 +453,7 @@ class importer {
             "type: event_count | value_count | value_sum | temporal | temporal_ordered");
     }
     const bool temporal = type == "temporal" || type == "temporal_ordered";
-    const std::vector<step> steps = read_steps(corr, i, temporal);
+    const std::vector<step> steps = read_steps(corr, i, temporal, !temporal && !type.empty());
     const YAML::Node within = timespan(corr);
 
     if (type.empty()) {
@@ -464,17 +472,12 @@ class importer {
       std::vector<YAML::Node> wheres;
       for (const auto& s : steps) {
         YAML::Node w = map_node();
-        if (s.local >= 0) {
-          w["macro"] = macro_name(s.id);
-        } else {
-          YAML::Node ref = s.written;  // another file's rule: the loader finds
-                                       // its macro, or says so here
-          ref = macro_name(s.id);
-          w["macro"] = ref;
-        }
+        w["macro"] = macro_name(s.id);
         wheres.push_back(w);
       }
-      if (wheres.size() == 1) {
+      if (wheres.empty()) {
+        detection["where"] = map_node();  // every reference was reported
+      } else if (wheres.size() == 1) {
         detection["where"] = wheres[0];
       } else {
         YAML::Node any = seq_node();
@@ -488,7 +491,9 @@ class importer {
     return rule;
   }
 
-  std::vector<step> read_steps(const YAML::Node& corr, std::size_t self, bool temporal) {
+  /// The rules a correlation names. Temporal steps may name any rule id of the load (the
+  /// loader resolves them); counting correlations count a detection rule of this file.
+  std::vector<step> read_steps(const YAML::Node& corr, std::size_t self, bool temporal, bool counting) {
     std::vector<step> steps;
     const YAML::Node rules = corr["rules"];
     if (!rules || !rules.IsSequence() || rules.size() == 0) {
@@ -512,11 +517,23 @@ class importer {
       if (s.local >= 0) {
         const document& target = docs_[static_cast<std::size_t>(s.local)];
         s.id = target.id;
-        if (!temporal && target.correlation)
-          error(r,
-                fmt::format("'{}' is a correlation; counting correlations count events of detection rules",
-                            *ref),
+        if (counting && target.correlation) {
+          error(r, fmt::format("'{}' is a correlation; counting correlations count events of detection rules", *ref),
                 "combine correlations with temporal or temporal_ordered");
+          continue;
+        }
+      } else if (counting) {
+        std::vector<std::string_view> local;
+        for (const auto& d : docs_) {
+          if (!d.id.empty()) local.push_back(d.id);
+          if (!d.name.empty()) local.push_back(d.name);
+        }
+        const std::string close = nearest(*ref, local);
+        error(r, fmt::format("no rule named '{}' in this file", *ref),
+              close.empty() ? std::string("event_count, value_count and value_sum count events of detection rules "
+                                          "of the same file (by name or id): add the rule after `---`")
+                            : fmt::format("did you mean '{}'?", close));
+        continue;
       }
       steps.push_back(std::move(s));
     }
@@ -591,6 +608,7 @@ class importer {
         if (!field) {
           error(alias, fmt::format("alias '{}' has no field for rule '{}'", e.Scalar(), st.written.Scalar()),
                 fmt::format("add {}: FIELD under aliases.{}", st.written.Scalar(), e.Scalar()));
+          fields.push_back("user.id");  // a stand-in: the error above rejects the set
           continue;
         }
         if (const auto f = field_of(*field)) fields.push_back(*f);
@@ -609,8 +627,10 @@ class importer {
       body["gte"] = "1";
       return;
     }
+    bool reported = false;
     for (auto it = c.begin(); it != c.end(); ++it) {
       const std::string key = it->first.Scalar();
+      reported = reported || key == "lt" || key == "lte" || key == "eq";
       if (!contains(k_threshold_keys, key))
         error(it->first, fmt::format("unknown condition key '{}'", key), did_you_mean(key, k_threshold_keys));
       else if (key == "lt" || key == "lte" || key == "eq")
@@ -631,7 +651,7 @@ class importer {
         body["gte"] = "1";
       }
     } else {
-      error(c, "condition has no `gte` (or `gt`) threshold", "e.g. gte: 10");
+      if (!reported) error(c, "condition has no `gte` (or `gt`) threshold", "e.g. gte: 10");
       body["gte"] = "1";
     }
     const YAML::Node f = c["field"];
@@ -645,6 +665,7 @@ class importer {
       error(c, fmt::format("a {} correlation needs `condition.field`", type),
             type == "value_count" ? "the field whose distinct values are counted, e.g. field: ipAddress"
                                   : "the number field summed, e.g. field: records");
+      body["field"] = type == "value_count" ? "user.id" : "flow.records";  // a stand-in, as above
       return;
     }
     if (const auto s = scalar(f, "field"))

@@ -30,6 +30,9 @@ class detector {
   [[nodiscard]] virtual std::string_view name() const noexcept = 0;
   /// Inspects one event; may emit any number of alerts. Must not throw.
   virtual void on_event(const normalized_event& ev, alert_emitter& out) = 0;
+  /// Called on the shard's thread after each batch's events (and before its alerts are
+  /// delivered): a safe point to swap configuration, e.g. a reloaded rule set.
+  virtual void on_batch_end() {}
 };
 
 /// Builds a fresh, independent set of detectors for one shard.

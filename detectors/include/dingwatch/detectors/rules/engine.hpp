@@ -28,6 +28,10 @@
 /// Suppression (`suppress: {for, by}`) drops alerts of the same rule and suppression key
 /// until `for` has passed since the last alert sent, and the next alert sent carries how
 /// many were dropped in `alert::suppressed`.
+///
+/// Hot reload (reloader.hpp): an engine built on a `rule_pack` checks the pack's version
+/// at every batch boundary and adopts a newly published set there, keeping the state of
+/// the rules whose id and fingerprint did not change.
 
 #include <cstdint>
 #include <list>
@@ -42,6 +46,10 @@
 #include "dingwatch/detectors/rules/rule_set.hpp"
 
 struct hs_scratch;
+
+namespace dingwatch::rules {
+class rule_pack;
+}
 
 namespace dingwatch::rules {
 
@@ -126,12 +134,25 @@ class rule_engine final : public detector {
   explicit rule_engine(std::shared_ptr<const rule_set> set,
                        std::optional<std::size_t> only = std::nullopt,
                        const std::shared_ptr<rule_metrics>& metrics = nullptr);
+  /// Runs the pack's current set and follows it: a set published later is adopted at the
+  /// next batch boundary.
+  rule_engine(std::shared_ptr<const rule_pack> pack, std::shared_ptr<rule_metrics> metrics = nullptr);
   ~rule_engine() override;
   rule_engine(const rule_engine&) = delete;
   rule_engine& operator=(const rule_engine&) = delete;
 
   [[nodiscard]] std::string_view name() const noexcept override { return "rules"; }
   void on_event(const normalized_event& ev, alert_emitter& out) override;
+  /// Adopts the pack's newer set, if one was published (one atomic load otherwise).
+  void on_batch_end() override;
+
+  /// Switches to `next` (every rule of it; not for single-rule engines): rules with the
+  /// same id and fingerprint keep their state, the others start empty; counters restart
+  /// in a new block (totals in `rule_metrics` keep growing). False, with the old set
+  /// kept, when Hyperscan scratch cannot be allocated for the new databases.
+  bool adopt(std::shared_ptr<const rule_set> next);
+  /// The set running now.
+  [[nodiscard]] const std::shared_ptr<const rule_set>& set() const noexcept { return set_; }
 
   /// This instance's counters, summed over its rules.
   [[nodiscard]] engine_stats stats() const noexcept;
@@ -217,7 +238,12 @@ class rule_engine final : public detector {
             detection d, alert_emitter& out);
   static int on_match(unsigned id, unsigned long long, unsigned long long, unsigned, void* ctx);
 
+  void size_for_set();
+
   std::shared_ptr<const rule_set> set_;
+  std::shared_ptr<const rule_pack> pack_;  ///< followed for hot reload, or null
+  std::uint64_t pack_version_ = 0;
+  std::shared_ptr<rule_metrics> metrics_;
   std::vector<std::uint32_t> active_;  ///< rules run, in evaluation order
   std::vector<bool> emits_;            ///< per rule: alerts leave the engine
   hs_scratch* scratch_ = nullptr;
@@ -228,12 +254,17 @@ class rule_engine final : public detector {
   std::vector<std::uint32_t> detected_;   ///< rule → generation it last detected
   std::vector<rule_state> state_;
   std::string key_;
+  std::string_view scan_text_;  ///< the field being scanned, for validators
   std::shared_ptr<counter_block> counters_;
 };
 
 /// A per-shard factory: every call builds a fresh engine sharing `set`, its counters
 /// attached to `metrics` when given.
 detector_factory make_rule_factory(std::shared_ptr<const rule_set> set,
+                                   std::shared_ptr<rule_metrics> metrics = nullptr);
+
+/// A per-shard factory of engines following `pack` (hot reload).
+detector_factory make_rule_factory(std::shared_ptr<const rule_pack> pack,
                                    std::shared_ptr<rule_metrics> metrics = nullptr);
 
 }  // namespace dingwatch::rules

@@ -3,7 +3,8 @@
 ///
 /// ## Grammar (docs/rules.md has the long form with examples)
 ///
-///     file       := { lists?: {NAME: [value…]…}, macros?: {NAME: condition…}, rules?: [rule…] }
+///     file       := { lists?: {NAME: [value…]…}, macros?: {NAME: condition…},
+///                     holidays?: {YYYY-MM-DD: name…}, rules?: [rule…] }
 ///     rule       := { id, name, family, severity, pdpa: [article…],
 ///                     mitre?, version?, description?, message?, generate?: bool,
 ///                     detection, suppress?, exceptions?: [condition…], tests?: [test…] }
@@ -27,12 +28,15 @@
 ///                 | FIELD: matcher
 ///     matcher    := scalar                            equals
 ///                 | [value…]                          in
-///                 | { op: arg …, nocase?: bool }      every op must hold
+///                 | { op: arg …, nocase?: bool, validate?: validator }   every op must hold
 ///     op         := equals | in | prefix | suffix | contains | regex   (strings; arg: value or [value…])
 ///                 | gt | gte | lt | lte                                (numbers)
 ///                 | cidr                                               (IP strings; arg: CIDR or [CIDR…])
 ///                 | hour_between: [FROM, TO]  | weekday_in: [mon…sun]  (timestamp, Asia/Macau)
+///                 | holiday: bool | workday: bool                      (timestamp, Macau calendar)
 ///                 | exists: bool
+///     validator  := luhn | prc_id | hkid | macau_id | { range: [MIN, MAX] }
+///                   (on the text each regex/contains/prefix/suffix match covered; validators.hpp)
 ///     value      := scalar | $LIST-NAME  (expands to the list's values); `in: LIST-NAME` also works
 ///     DURATION   := N s|m|h|d   (`30s`, `10m`, `1h`, `7d`)
 ///     message    := text with {FIELD}, {count}, {window}, {expected}, {rule.id}, {rule.name} placeholders
@@ -40,13 +44,16 @@
 ///     event      := 'raw DingTalk JSON'
 ///                 | { FIELD: value…, repeat?: N, every?: DURATION }
 ///
-/// Lists and macros are shared by every file of one load. Field names are the table of
+/// Lists, macros and holidays are shared by every file of one load. `holidays` are Macau
+/// public holidays: `holiday: true` holds on them, `workday: false` on them and on
+/// weekends, and `hour_of_day` baselines count them as weekend hours. Field names are the table of
 /// field.hpp. `timestamp` values in test events are epoch ms or Macau local
 /// "yyyy-MM-dd HH:mm:ss"; events without one follow the previous event by 1 s.
 ///
 /// The loader collects EVERY problem (YAML syntax, unknown keys, unknown fields, lists
-/// or macros, type mismatches, regex errors from Hyperscan, duplicate ids …) with
-/// file:line:column and a hint, and builds the set only when there is no error.
+/// or macros, type mismatches, regex errors from Hyperscan, unknown validators,
+/// duplicate ids, limits exceeded …) with file:line:column and a hint, and builds the
+/// set only when there is no error.
 
 #include <memory>
 #include <string>
@@ -57,6 +64,17 @@
 #include "dingwatch/detectors/rules/rule_set.hpp"
 
 namespace dingwatch::rules {
+
+/// Bounds on what one load accepts, so a hostile or mistaken rule file is rejected with a
+/// diagnostic instead of exhausting memory, stack or the pattern compiler.
+struct load_limits {
+  std::size_t max_file_bytes = 4u << 20;           ///< one rule file
+  std::size_t max_rules = 10'000;                  ///< rules in one load
+  std::size_t max_pattern_bytes = 4096;            ///< one pattern, as compiled
+  std::size_t max_patterns_per_field = 10'000;     ///< patterns in one field's database
+  std::size_t max_pattern_bytes_per_field = 1u << 20;  ///< their total size
+  int max_condition_depth = 32;                    ///< nested all/any/not/macro levels
+};
 
 /// What a load produced: the rule set (null when any error) and every diagnostic.
 struct load_result {
@@ -69,9 +87,10 @@ struct load_result {
 
 /// Loads rule files. Each path is a file or a directory (its `*.yaml` / `*.yml` files,
 /// sorted by name, not recursive). Never throws.
-load_result load_rules(const std::vector<std::string>& paths);
+load_result load_rules(const std::vector<std::string>& paths, const load_limits& limits = {});
 
 /// Loads one document from memory; `name` stands for the file in diagnostics.
-load_result load_rules_text(std::string_view yaml, std::string_view name = "<text>");
+load_result load_rules_text(std::string_view yaml, std::string_view name = "<text>",
+                            const load_limits& limits = {});
 
 }  // namespace dingwatch::rules

@@ -7,7 +7,13 @@
 /// matched node by node: every pattern of the set on one field is compiled into ONE
 /// Hyperscan database for that field, and each pattern leaf owns a global `leaf` id.
 /// Per event the engine scans a field at most once (lazily, when a rule first asks)
-/// and marks the leaves that matched.
+/// and marks the leaves that matched. A leaf with a validator (validators.hpp) is
+/// marked only when the text of one of its matches passes the check.
+///
+/// The set also carries the holiday calendar of the load (`holidays:`, Macau dates) that
+/// the `holiday` / `workday` predicates and `hour_of_day` baselines consult, and a
+/// fingerprint per rule that says whether two loads compiled the same detection (hot
+/// reload keeps the state of rules whose id and fingerprint did not change).
 
 #include <cstdint>
 #include <memory>
@@ -19,6 +25,7 @@
 #include "dingwatch/detectors/cidr.hpp"
 #include "dingwatch/detectors/rules/diagnostics.hpp"
 #include "dingwatch/detectors/rules/field.hpp"
+#include "dingwatch/detectors/rules/validators.hpp"
 
 struct hs_database;
 
@@ -38,6 +45,8 @@ enum class cond_kind : std::uint8_t {
   hour_between,  ///< Macau local hour of a time field in [from, to) (wrapping past midnight)
   weekday_in,    ///< Macau local weekday (0 = Sunday) in `mask` bits
   exists,        ///< field present (non-empty / has a number) == `want`
+  holiday,       ///< the Macau date of a time field is in the calendar == `want`
+  workday,       ///< Monday–Friday and not a holiday (Macau) == `want`
 };
 
 /// Numeric comparison of `num_cmp`.
@@ -57,6 +66,16 @@ struct cond_node {
   std::vector<std::string> strings;
   std::vector<double> numbers;
   cidr_set nets;
+};
+
+/// What a pattern leaf was compiled from: its expressions (one per value written, all
+/// reported under the leaf's id), their Hyperscan flags, and the validator its matches
+/// must pass.
+struct leaf_patterns {
+  field_id field = field_id::user_id;
+  std::vector<std::string> expressions;
+  unsigned flags = 0;
+  validator check;
 };
 
 /// One Hyperscan database: every pattern of the set on one field.
@@ -166,6 +185,19 @@ struct compiled_rule {
   std::vector<message_part> message;
   std::vector<field_id> evidence;  ///< fields the rule reads, quoted (masked) in alerts
   std::vector<rule_test> tests;
+
+  /// Hash of everything that shapes the rule's detection state: its conditions (macros
+  /// expanded, patterns and validators included), exceptions, stateful part, key fields,
+  /// suppression, the fingerprints of the rules its steps reference, and the holiday
+  /// calendar when it reads it. Name, severity, message, description and tests are not
+  /// part of it: editing those keeps the rule's state across a reload.
+  std::uint64_t fingerprint = 0;
+};
+
+/// A Macau public holiday of the calendar.
+struct holiday_entry {
+  std::int32_t day = 0;  ///< days since 1970-01-01 (Macau date)
+  std::string name;
 };
 
 /// A compiled, immutable rule set.
@@ -180,10 +212,25 @@ class rule_set {
   std::vector<compiled_rule> rules;
   std::vector<field_database> databases;
   std::uint32_t leaf_count = 0;
+  /// Per leaf id: what it was compiled from (validators are read from here per match).
+  std::vector<leaf_patterns> leaves;
+  /// The holiday calendar, sorted by day, no duplicates.
+  std::vector<holiday_entry> holidays;
   /// Database index per field_id, or -1 when no pattern reads that field.
   std::vector<int> database_of_field;
   /// Rule numbers in evaluation order: a rule a correlation references runs before it.
   std::vector<std::uint32_t> order;
+
+  /// Whether Macau day `day` (days since 1970-01-01) is a holiday of the calendar.
+  [[nodiscard]] bool is_holiday(std::int64_t day) const noexcept;
+  /// Whether the Macau date of `epoch_ms` is Monday–Friday and not a holiday.
+  [[nodiscard]] bool is_workday(std::int64_t epoch_ms) const noexcept;
+  /// The index of rule `id`, or -1.
+  [[nodiscard]] int find_rule(std::string_view id) const noexcept;
 };
+
+/// Fills every rule's `fingerprint` (rules in `order` first, so a correlation can
+/// include the rules it references). The loader calls it once the set is complete.
+void compute_fingerprints(rule_set& set);
 
 }  // namespace dingwatch::rules

@@ -1,0 +1,154 @@
+#include "dingwatch/detectors/rules/rule_set.hpp"
+
+#include <algorithm>
+#include <bit>
+
+#include "dingwatch/core/event.hpp"
+#include "dingwatch/core/time.hpp"
+
+namespace dingwatch::rules {
+
+namespace {
+
+constexpr std::int64_t k_day_ms = 86'400'000;
+
+std::int64_t macau_day(std::int64_t epoch_ms) noexcept {
+  const std::int64_t t = epoch_ms + k_macau_offset_ms;
+  return t >= 0 ? t / k_day_ms : (t - k_day_ms + 1) / k_day_ms;
+}
+
+/// FNV-1a over the bytes of the values mixed in, with a separator after each, so that
+/// ("ab", "c") and ("a", "bc") differ.
+class hasher {
+ public:
+  hasher& text(std::string_view s) noexcept {
+    h_ = fnv1a(s, h_);
+    return byte(0xff);
+  }
+  hasher& number(std::uint64_t v) noexcept {
+    for (int i = 0; i < 8; ++i) byte(static_cast<std::uint8_t>(v >> (8 * i)));
+    return byte(0xfe);
+  }
+  hasher& real(double v) noexcept { return number(std::bit_cast<std::uint64_t>(v)); }
+  [[nodiscard]] std::uint64_t value() const noexcept { return h_; }
+
+ private:
+  hasher& byte(std::uint8_t b) noexcept {
+    h_ = (h_ ^ b) * 1099511628211ull;
+    return *this;
+  }
+  std::uint64_t h_ = 14695981039346656037ull;
+};
+
+/// What a rule's state depends on, for `fingerprint`.
+class rule_hasher {
+ public:
+  explicit rule_hasher(const rule_set& set) : set_(set) {
+    for (const auto& d : set.holidays) calendar_.number(static_cast<std::uint64_t>(d.day));
+  }
+
+  std::uint64_t operator()(const compiled_rule& r) {
+    hasher h;
+    reads_calendar_ = r.stateful == stateful_kind::baseline && r.slots == baseline_slots::hour_of_day;
+    h.number(static_cast<std::uint64_t>(r.stateful));
+    if (r.stateful != stateful_kind::temporal && r.stateful != stateful_kind::temporal_ordered)
+      node(h, r.condition);
+    h.number(r.exceptions.size());
+    for (auto e : r.exceptions) node(h, e);
+    fields(h, r.by);
+    h.number(static_cast<std::uint64_t>(r.value_field)).number(static_cast<std::uint64_t>(r.within_ms));
+    h.number(static_cast<std::uint64_t>(r.threshold)).number(r.max_keys);
+    h.number(r.steps.size());
+    for (const auto& st : r.steps) {
+      h.text(st.name);
+      if (st.rule >= 0) h.number(set_.rules[static_cast<std::size_t>(st.rule)].fingerprint);
+      else node(h, st.condition);
+      fields(h, st.by);
+    }
+    h.number(static_cast<std::uint64_t>(r.slots)).number(r.baseline_sum ? 1 : 0);
+    h.real(r.alpha).real(r.z).real(r.ratio).real(r.min_value);
+    h.number(static_cast<std::uint64_t>(r.warmup_ms)).number(static_cast<std::uint64_t>(r.learn_ms));
+    h.number(r.max_values).number(static_cast<std::uint64_t>(r.suppress_ms));
+    fields(h, r.suppress_by);
+    if (reads_calendar_) h.number(calendar_.value());
+    return h.value();
+  }
+
+ private:
+  static void fields(hasher& h, const std::vector<field_id>& list) {
+    h.number(list.size());
+    for (auto f : list) h.number(static_cast<std::uint64_t>(f));
+  }
+
+  void node(hasher& h, std::uint32_t index) {
+    const cond_node& n = set_.nodes[index];
+    h.number(static_cast<std::uint64_t>(n.kind)).number(static_cast<std::uint64_t>(n.field));
+    switch (n.kind) {
+      case cond_kind::all:
+      case cond_kind::any:
+      case cond_kind::negate:
+        h.number(n.children.size());
+        for (auto c : n.children) node(h, c);
+        break;
+      case cond_kind::str_in:
+      case cond_kind::cidr:  // the CIDRs as written
+        h.number(n.strings.size());
+        for (const auto& s : n.strings) h.text(s);
+        break;
+      case cond_kind::num_in:
+      case cond_kind::num_cmp:
+        h.number(static_cast<std::uint64_t>(n.cmp)).number(n.numbers.size());
+        for (auto v : n.numbers) h.real(v);
+        break;
+      case cond_kind::pattern: {
+        const leaf_patterns& p = set_.leaves[n.leaf];
+        h.number(p.flags).number(static_cast<std::uint64_t>(p.check.kind)).real(p.check.min).real(p.check.max);
+        h.number(p.expressions.size());
+        for (const auto& e : p.expressions) h.text(e);
+        break;
+      }
+      case cond_kind::hour_between: h.number(static_cast<std::uint64_t>(n.from)).number(static_cast<std::uint64_t>(n.to)); break;
+      case cond_kind::weekday_in: h.number(n.mask); break;
+      case cond_kind::holiday:
+      case cond_kind::workday: reads_calendar_ = true; [[fallthrough]];
+      case cond_kind::exists: h.number(n.want ? 1 : 0); break;
+      case cond_kind::always: break;
+    }
+  }
+
+  const rule_set& set_;
+  hasher calendar_;
+  bool reads_calendar_ = false;
+};
+
+}  // namespace
+
+bool rule_set::is_holiday(std::int64_t day) const noexcept {
+  const auto it = std::lower_bound(holidays.begin(), holidays.end(), day,
+                                   [](const holiday_entry& h, std::int64_t d) { return h.day < d; });
+  return it != holidays.end() && it->day == day;
+}
+
+bool rule_set::is_workday(std::int64_t epoch_ms) const noexcept {
+  const int wd = to_civil(epoch_ms, k_macau_offset_ms).weekday;
+  return wd != 0 && wd != 6 && !is_holiday(macau_day(epoch_ms));
+}
+
+int rule_set::find_rule(std::string_view id) const noexcept {
+  for (std::size_t i = 0; i < rules.size(); ++i)
+    if (rules[i].id == id) return static_cast<int>(i);
+  return -1;
+}
+
+void compute_fingerprints(rule_set& set) {
+  rule_hasher hash(set);
+  std::vector<bool> done(set.rules.size(), false);
+  for (const auto i : set.order) {  // referenced rules first
+    set.rules[i].fingerprint = hash(set.rules[i]);
+    done[i] = true;
+  }
+  for (std::size_t i = 0; i < set.rules.size(); ++i)
+    if (!done[i]) set.rules[i].fingerprint = hash(set.rules[i]);
+}
+
+}  // namespace dingwatch::rules
