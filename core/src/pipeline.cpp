@@ -123,6 +123,7 @@ class shard final : public alert_emitter {
       if (slice_open && m != nullptr)
         m->detect_seconds().Observe(std::chrono::duration<double>(clock::now() - slice_start).count());
       slice_open = false;
+      for (auto& d : detectors_) d->on_batch_end();
       deliver(*item->batch, pending_);
       pending_.clear();
     }

@@ -9,6 +9,7 @@
 
 #include "dingwatch/core/mask.hpp"
 #include "dingwatch/core/time.hpp"
+#include "dingwatch/detectors/rules/reloader.hpp"
 
 namespace dingwatch::rules {
 
@@ -41,18 +42,23 @@ int weekday_of(std::int64_t hour) noexcept {  // 0 = Sunday; 1970-01-01 was a Th
   const std::int64_t day = hour >= 0 ? hour / 24 : (hour - 23) / 24;
   return static_cast<int>(((day + 4) % 7 + 7) % 7);
 }
-std::size_t slot_of(baseline_slots s, std::int64_t hour) noexcept {
-  const int h = static_cast<int>(((hour % 24) + 24) % 24);
+std::int64_t day_of(std::int64_t hour) noexcept { return hour >= 0 ? hour / 24 : (hour - 23) / 24; }
+/// `hour_of_day` puts public holidays with Saturdays and Sundays: people work like it.
+bool off_day(const rule_set& set, std::int64_t hour) noexcept {
   const int wd = weekday_of(hour);
-  if (s == baseline_slots::hour_of_week) return static_cast<std::size_t>(wd * 24 + h);
-  return static_cast<std::size_t>((wd == 0 || wd == 6 ? 24 : 0) + h);
+  return wd == 0 || wd == 6 || set.is_holiday(day_of(hour));
 }
-std::string slot_name(baseline_slots s, std::int64_t hour) {
+std::size_t slot_of(const rule_set& set, baseline_slots s, std::int64_t hour) noexcept {
+  const int h = static_cast<int>(((hour % 24) + 24) % 24);
+  if (s == baseline_slots::hour_of_week) return static_cast<std::size_t>(weekday_of(hour) * 24 + h);
+  return static_cast<std::size_t>((off_day(set, hour) ? 24 : 0) + h);
+}
+std::string slot_name(const rule_set& set, baseline_slots s, std::int64_t hour) {
   static constexpr std::string_view k_days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
   const int h = static_cast<int>(((hour % 24) + 24) % 24);
   const int wd = weekday_of(hour);
   if (s == baseline_slots::hour_of_week) return fmt::format("{} {:02}:00", k_days[wd], h);
-  return fmt::format("{} {:02}:00", wd == 0 || wd == 6 ? "weekend" : "weekday", h);
+  return fmt::format("{} {:02}:00", off_day(set, hour) ? "weekend" : "weekday", h);
 }
 /// EWMA update of one slot (Finch 2009: incremental mean and variance).
 void fold(std::uint16_t* slot, double x, double alpha) noexcept {
@@ -90,29 +96,49 @@ std::string estimate_text(double v) {
 
 }  // namespace
 
-rule_engine::rule_engine(std::shared_ptr<const rule_set> set, std::optional<std::size_t> only,
-                         const std::shared_ptr<rule_metrics>& metrics)
-    : set_(std::move(set)) {
-  for (const auto& d : set_->databases)
-    if (hs_alloc_scratch(d.db, &scratch_) != HS_SUCCESS)
-      throw std::runtime_error("rules: cannot allocate Hyperscan scratch");
+namespace {
+
+std::vector<std::uint32_t> evaluation_order(const rule_set& set) {
+  std::vector<std::uint32_t> order = set.order;
+  if (order.size() != set.rules.size()) {
+    order.clear();
+    for (std::uint32_t i = 0; i < set.rules.size(); ++i) order.push_back(i);
+  }
+  return order;
+}
+
+}  // namespace
+
+/// Per-set bookkeeping: match stamps, counters, the rules run and which of them alert.
+void rule_engine::size_for_set() {
   const std::size_t n = set_->rules.size();
   leaf_seen_.assign(set_->leaf_count, 0);
   db_scanned_.assign(set_->databases.size(), 0);
   detected_.assign(n, 0);
-  state_.resize(n);
-  counters_ = metrics ? metrics->attach(*set_) : std::make_shared<counter_block>(*set_);
-  std::vector<std::uint32_t> order = set_->order;
-  if (order.size() != n) {
-    order.clear();
-    for (std::uint32_t i = 0; i < n; ++i) order.push_back(i);
-  }
+  counters_ = metrics_ ? metrics_->attach(*set_) : std::make_shared<counter_block>(*set_);
+  active_ = evaluation_order(*set_);
   emits_.assign(n, false);
-  if (!only) {
-    active_ = std::move(order);
-    for (std::size_t i = 0; i < n; ++i) emits_[i] = set_->rules[i].generate;
-    return;
-  }
+  for (std::size_t i = 0; i < n; ++i) emits_[i] = set_->rules[i].generate;
+}
+
+rule_engine::rule_engine(std::shared_ptr<const rule_pack> pack, std::shared_ptr<rule_metrics> metrics)
+    : rule_engine(pack->current().first, std::nullopt, metrics) {
+  pack_ = std::move(pack);  // version 0: the first batch end syncs it (the set is probably the same)
+}
+
+rule_engine::rule_engine(std::shared_ptr<const rule_set> set, std::optional<std::size_t> only,
+                         const std::shared_ptr<rule_metrics>& metrics)
+    : set_(std::move(set)), metrics_(metrics) {
+  for (const auto& d : set_->databases)
+    if (hs_alloc_scratch(d.db, &scratch_) != HS_SUCCESS)
+      throw std::runtime_error("rules: cannot allocate Hyperscan scratch");
+  const std::size_t n = set_->rules.size();
+  state_.resize(n);
+  size_for_set();
+  if (!only) return;
+  const std::vector<std::uint32_t> order = std::move(active_);
+  active_.clear();
+  emits_.assign(n, false);
   // One rule (tests): it and, transitively, the rules its correlation steps reference.
   std::vector<bool> needed(n, false);
   std::vector<std::size_t> todo{*only};
@@ -132,6 +158,31 @@ rule_engine::rule_engine(std::shared_ptr<const rule_set> set, std::optional<std:
 }
 
 rule_engine::~rule_engine() { hs_free_scratch(scratch_); }
+
+void rule_engine::on_batch_end() {
+  if (!pack_ || pack_->version() == pack_version_) return;
+  auto [next, version] = pack_->current();
+  if (adopt(std::move(next))) pack_version_ = version;
+}
+
+bool rule_engine::adopt(std::shared_ptr<const rule_set> next) {
+  if (next == set_) return true;
+  // Grow the scratch first: on failure nothing has changed yet.
+  for (const auto& d : next->databases)
+    if (hs_alloc_scratch(d.db, &scratch_) != HS_SUCCESS) return false;
+  std::unordered_map<std::string_view, std::size_t> before;
+  for (std::size_t i = 0; i < set_->rules.size(); ++i) before.emplace(set_->rules[i].id, i);
+  std::vector<rule_state> state(next->rules.size());
+  for (std::size_t i = 0; i < next->rules.size(); ++i) {
+    const auto it = before.find(next->rules[i].id);
+    if (it != before.end() && set_->rules[it->second].fingerprint == next->rules[i].fingerprint)
+      state[i] = std::move(state_[it->second]);
+  }
+  state_ = std::move(state);  // before set_: the old set's ids are the map's keys
+  set_ = std::move(next);
+  size_for_set();
+  return true;
+}
 
 std::size_t rule_engine::tracked_keys(std::size_t rule) const {
   const rule_state& s = state_.at(rule);
@@ -183,9 +234,13 @@ std::size_t rule_engine::bytes_per_key(const compiled_rule& r, std::size_t key_c
   return 0;
 }
 
-int rule_engine::on_match(unsigned id, unsigned long long, unsigned long long, unsigned,
+int rule_engine::on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned,
                           void* ctx) {
   auto* self = static_cast<rule_engine*>(ctx);
+  if (self->leaf_seen_[id] == self->generation_) return 0;
+  // Validated leaves are compiled with HS_FLAG_SOM_LEFTMOST: `from` is the match start.
+  const validator& check = self->set_->leaves[id].check;
+  if (check.active() && !validate(check, self->scan_text_.substr(from, to - from))) return 0;
   self->leaf_seen_[id] = self->generation_;
   return 0;
 }
@@ -194,6 +249,7 @@ bool rule_engine::pattern_matched(const cond_node& n, const normalized_event& ev
   if (db_scanned_[n.database] != generation_) {
     db_scanned_[n.database] = generation_;
     const std::string_view text = string_value(ev, n.field);
+    scan_text_ = text;
     hs_scan(set_->databases[n.database].db, text.empty() ? "" : text.data(),
             static_cast<unsigned>(text.size()), 0, scratch_, &rule_engine::on_match, this);
   }
@@ -248,6 +304,14 @@ bool rule_engine::eval(std::uint32_t index, const normalized_event& ev) {
     case cond_kind::weekday_in: {
       if (ev.ts_ms == k_absent) return false;
       return (n.mask >> to_civil(ev.ts_ms, k_macau_offset_ms).weekday) & 1u;
+    }
+    case cond_kind::holiday: {
+      if (ev.ts_ms == k_absent) return false;
+      return set_->is_holiday(day_of(local_hour(ev.ts_ms))) == n.want;
+    }
+    case cond_kind::workday: {
+      if (ev.ts_ms == k_absent) return false;
+      return set_->is_workday(ev.ts_ms) == n.want;
     }
     case cond_kind::exists: {
       const field_info& f = info(n.field);
@@ -538,9 +602,9 @@ void rule_engine::on_baseline(std::size_t index, const normalized_event& ev, std
   if (hour > b.hour) {
     // Close the bucket, and fold the quiet hours in between as zeros (at most eight
     // rounds of the slots: older gaps have decayed by then).
-    fold(&b.slots[2 * slot_of(r.slots, b.hour)], b.total, r.alpha);
+    fold(&b.slots[2 * slot_of(*set_, r.slots, b.hour)], b.total, r.alpha);
     const std::int64_t from = std::max(b.hour + 1, hour - static_cast<std::int64_t>(8 * nslots));
-    for (std::int64_t h = from; h < hour; ++h) fold(&b.slots[2 * slot_of(r.slots, h)], 0, r.alpha);
+    for (std::int64_t h = from; h < hour; ++h) fold(&b.slots[2 * slot_of(*set_, r.slots, h)], 0, r.alpha);
     b.hour = hour;
     b.total = 0;
     b.alerted = false;
@@ -549,7 +613,7 @@ void rule_engine::on_baseline(std::size_t index, const normalized_event& ev, std
   if (hour == b.hour) {  // a late event of a closed bucket is not counted
     b.bucket_first_ms = std::min(b.bucket_first_ms, ts);
     b.total += value;
-    const std::uint16_t* slot = &b.slots[2 * slot_of(r.slots, hour)];
+    const std::uint16_t* slot = &b.slots[2 * slot_of(*set_, r.slots, hour)];
     const bool warm = (hour - b.first_hour) * k_hour_ms >= r.warmup_ms && slot[0] != k_unobserved;
     if (!b.alerted && warm && b.total >= r.min_value) {
       const double mean = decode(slot[0]);
@@ -560,7 +624,7 @@ void rule_engine::on_baseline(std::size_t index, const normalized_event& ev, std
         b.alerted = true;
         const std::int64_t start = hour * k_hour_ms - k_macau_offset_ms;
         detection d{start, std::llround(b.total), b.bucket_first_ms, {ev.ref}, {}, estimate_text(mean)};
-        d.evidence.emplace_back("baseline.slot", slot_name(r.slots, hour));
+        d.evidence.emplace_back("baseline.slot", slot_name(*set_, r.slots, hour));
         d.evidence.emplace_back("baseline.mean", estimate_text(mean));
         d.evidence.emplace_back("baseline.sigma", estimate_text(sigma));
         d.evidence.emplace_back("baseline.value", number_text(b.total));
@@ -682,6 +746,15 @@ void rule_engine::fire(std::size_t index, const normalized_event& ev, const std:
   }
   c.alerts.add();
   out.emit(std::move(a));
+}
+
+detector_factory make_rule_factory(std::shared_ptr<const rule_pack> pack,
+                                   std::shared_ptr<rule_metrics> metrics) {
+  return [pack = std::move(pack), metrics = std::move(metrics)] {
+    std::vector<std::unique_ptr<detector>> v;
+    v.push_back(std::make_unique<rule_engine>(pack, metrics));
+    return v;
+  };
 }
 
 detector_factory make_rule_factory(std::shared_ptr<const rule_set> set,
