@@ -169,6 +169,9 @@ TEST_CASE("sigma 1 of / all of patterns and them", "[sigma][conditions]") {
   sigma_case one_of_them(sels + "  condition: 1 of them");  // `_` identifiers are not in `them`
   CHECK(one_of_them({{"event.action", "share"}}));
   CHECK_FALSE(one_of_them({{"corp.id", "c1"}}));
+  sigma_case inner(sels + "  condition: 1 of s*_u*r");  // several stars in one pattern
+  CHECK(inner({{"user.id", "u1"}}));
+  CHECK_FALSE(inner({{"event.action", "share"}}));
   sigma_case all_of_them(sels + "  condition: all of them");
   CHECK(all_of_them({{"event.action", "share"}, {"user.id", "u1"}}));
   CHECK_FALSE(all_of_them({{"event.action", "share"}}));

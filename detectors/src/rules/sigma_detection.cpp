@@ -373,6 +373,10 @@ class detection_translator {
       v = "false";  // `field: null`: the field is absent
       return leaf{"exists", v, false, true};
     }
+    if (!v.IsScalar()) {
+      cx_.diags.error(cx_.at(v), "a value must be a plain value", "nested lists and maps are not Sigma values");
+      return std::nullopt;
+    }
     const std::string text = v.Scalar();
     if (match == "exists") {
       if (text != "true" && text != "false") {
@@ -602,13 +606,24 @@ class detection_translator {
 
   /// `sel_*` against an identifier: `*` is any run of characters.
   static bool glob_match(std::string_view pattern, std::string_view name) {
-    const std::size_t star = pattern.find('*');
-    if (star == std::string_view::npos) return pattern == name;
-    if (!name.starts_with(pattern.substr(0, star))) return false;
-    const std::string_view rest = pattern.substr(star + 1);
-    for (std::size_t i = star; i <= name.size(); ++i)
-      if (glob_match(rest, name.substr(i))) return true;
-    return false;
+    // Greedy with one backtrack point: linear in practice, never exponential.
+    std::size_t p = 0, n = 0, star = std::string_view::npos, mark = 0;
+    while (n < name.size()) {
+      if (p < pattern.size() && pattern[p] != '*' && pattern[p] == name[n]) {
+        ++p;
+        ++n;
+      } else if (p < pattern.size() && pattern[p] == '*') {
+        star = p++;
+        mark = n;
+      } else if (star != std::string_view::npos) {
+        p = star + 1;
+        n = ++mark;
+      } else {
+        return false;
+      }
+    }
+    while (p < pattern.size() && pattern[p] == '*') ++p;
+    return p == pattern.size();
   }
 
   sigma_context& cx_;
