@@ -146,3 +146,54 @@ detection:
   CHECK_THAT(out, Catch::Contains(file.string() + ":7:14: error: modifier 'windash' is not supported"));
   fs::remove(file);
 }
+
+TEST_CASE("a Sigma temporal correlation names a native rule of another file by id", "[sigma][import]") {
+  const fs::path dir = fs::temp_directory_path() / "dingwatch_sigma_cross";
+  fs::create_directories(dir);
+  std::ofstream(dir / "native.yaml") << R"(rules:
+  - id: N-GRANT
+    name: admin grant
+    family: anomalous_access
+    severity: low
+    pdpa: ["15"]
+    detection: {where: {event.kind: org_change, event.type: org_admin_add}}
+    tests: []
+)";
+  std::ofstream(dir / "sigma.yml") << R"(title: Grant then a login
+id: S-T
+tags: [pdpa.art15]
+correlation:
+  type: temporal_ordered
+  rules: [N-GRANT, login]
+  group-by: [corpId, subject]
+  aliases: {subject: {N-GRANT: UserId, login: userId}}
+  timespan: 1h
+  generate: true
+---
+title: A login
+name: login
+id: S-L
+logsource: {product: dingtalk, service: audit}
+detection: {selection: {event.action: login}, condition: selection}
+)";
+  const auto r = rules::load_rules({dir.string()});
+  INFO(rules::format_text(r.problems.list()));
+  REQUIRE(r.ok());
+  const auto& corr = rule_by_id(*r.rules, "S-T");
+  REQUIRE(corr.steps.size() == 2);
+  CHECK(r.rules->rules.at(static_cast<std::size_t>(corr.steps[0].rule)).id == "N-GRANT");
+  CHECK(rule_by_id(*r.rules, "S-L").generate);  // `generate: true` keeps its alerts
+
+  rules::rule_engine engine(r.rules);
+  alert_sink sink;
+  event_builder grant, login;
+  grant.set("event.kind", "org_change").set("event.type", "org_admin_add").set("target.user", "u1").at(macau(10));
+  login.set("event.kind", "audit").set("event.action", "login").set("user.id", "u1").at(macau(10, 5));
+  engine.on_event(grant.ev(), sink);
+  engine.on_event(login.ev(), sink);
+  std::vector<std::string> ids;
+  for (const auto& a : sink.alerts) ids.push_back(a.rule_id);
+  std::sort(ids.begin(), ids.end());
+  CHECK(ids == std::vector<std::string>{"N-GRANT", "S-L", "S-T"});
+  fs::remove_all(dir);
+}

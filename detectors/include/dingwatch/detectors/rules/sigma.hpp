@@ -25,6 +25,10 @@
 ///                           condition?: {gte | gt: N, field?: FIELD}, aliases?: {ALIAS: {RULE: FIELD…}},
 ///                           generate?: bool }, level?, tags?, … }
 ///
+/// Counting correlations (event_count, value_count, value_sum) count detection rules of
+/// the same file, named by `name` or `id`; temporal ones may also name any rule id of the
+/// load (Sigma or native), correlations included.
+///
 /// Strings match case-insensitively unless `|cased` (Sigma's default; `re` is
 /// case-sensitive unless `|re|i`). `title` → name, `id` (else `name`) → rule id,
 /// `level` → severity (informational → low), tags `attack.tNNNN` → mitre,
