@@ -153,6 +153,7 @@ int cmd_eval(const eval_args& args, shutdown_signal& shutdown) {
   gen::score_options so;
   so.slack_ms = args.slack_ms;
   so.user_days = static_cast<double>(args.traffic.users) * args.days;
+  so.keep_examples = args.explain ? SIZE_MAX : 0;
   // Only what ends after the warm-up is scored: baselines and first-seen sets learn first,
   // as they would in the weeks after a deployment.
   auto alerts = scored.take();

@@ -167,7 +167,7 @@ int main(int argc, char** argv) {
   eval_cmd->add_option("--format", eval.format, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
   eval_cmd->add_option("--fail-under", eval.fail_under, "exit 1 when a family's precision or recall is below this (0–1)")
       ->check(CLI::Range(0.0, 1.0));
-  eval_cmd->add_flag("--explain", eval.explain, "list every missed incident and up to 20 false alerts");
+  eval_cmd->add_flag("--explain", eval.explain, "list every missed incident and every false alert");
 
   // rules
   rules_args rules;
