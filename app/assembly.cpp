@@ -5,6 +5,7 @@
 
 #include <stdexcept>
 
+#include "dingwatch/detectors/jurisdiction.hpp"
 #include "dingwatch/detectors/registry.hpp"
 
 namespace dingwatch {
@@ -35,8 +36,15 @@ decode_limits make_limits(const config& cfg) {
   return l;
 }
 
-pipeline_options make_pipeline_options(const config& cfg) {
+pipeline_options make_pipeline_options(const config& cfg, metrics* m) {
   pipeline_options o;
+  jurisdiction_sources js = jurisdiction_sources::defaults();
+  if (!cfg.jurisdictions.table.empty()) js.table = cfg.jurisdictions.table;
+  if (!cfg.jurisdictions.areas.empty()) js.areas = cfg.jurisdictions.areas;
+  js.mmdb = cfg.jurisdictions.geoip;
+  auto resolver = jurisdiction_resolver::load(js);
+  spdlog::debug("jurisdictions: {}", resolver->summary());
+  o.enrich = make_jurisdiction_enricher(std::move(resolver), m);
   o.shards = cfg.pipeline.threads;
   o.batch_size = cfg.pipeline.batch_size;
   o.max_batches_in_flight = cfg.pipeline.max_batches_in_flight;

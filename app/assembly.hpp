@@ -20,8 +20,10 @@ detector_factory make_detectors(const config& cfg);
 /// Decoder limits from the configuration.
 decode_limits make_limits(const config& cfg);
 
-/// Pipeline options from the configuration.
-pipeline_options make_pipeline_options(const config& cfg);
+/// Pipeline options from the configuration, with the jurisdiction enrichment (which
+/// counts cross-border bytes into `m` when given). Throws when a jurisdiction file has
+/// problems, naming each.
+pipeline_options make_pipeline_options(const config& cfg, metrics* m = nullptr);
 
 /// Owns the alert sinks a command enabled and hands the pipeline plain pointers.
 struct sink_set {

@@ -44,7 +44,7 @@ int cmd_demo(const demo_args& args, shutdown_signal& shutdown) {
   cfg.console = true;
   sinks.add_configured(cfg, {kafka, &m});
   sinks.dead_letters = std::make_unique<kafka_dlq_sink>(kafka, cfg.kafka.dlq_topic);
-  pipeline p(make_pipeline_options(cfg), source, decoder, make_detectors(cfg), sinks.alert_pointers(),
+  pipeline p(make_pipeline_options(cfg, &m), source, decoder, make_detectors(cfg), sinks.alert_pointers(),
              sinks.dead_letters.get(), &m);
 
   traffic_progress progress;

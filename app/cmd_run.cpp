@@ -38,7 +38,7 @@ int cmd_run(const run_args& args, shutdown_signal& shutdown) {
   sinks.add_configured(cfg, {kafka, &m});
   sinks.dead_letters = std::make_unique<kafka_dlq_sink>(kafka, cfg.kafka.dlq_topic);
 
-  auto options = make_pipeline_options(cfg);
+  auto options = make_pipeline_options(cfg, &m);
   if (args.until_idle)
     options.idle_exit = std::chrono::milliseconds(static_cast<std::int64_t>(*args.until_idle * 1000));
   pipeline p(options, source, decoder, make_detectors(cfg), sinks.alert_pointers(),

@@ -69,7 +69,7 @@ config load_config(const std::filesystem::path& path) {
     p.add(root, "expected a mapping of sections (kafka, pipeline, limits, metrics, outputs, detectors, log)");
     p.throw_if_any();
   }
-  p.only(root, {"kafka", "pipeline", "limits", "metrics", "outputs", "sinks", "detectors", "log"},
+  p.only(root, {"kafka", "pipeline", "limits", "metrics", "outputs", "sinks", "detectors", "log", "jurisdictions"},
          "the top level");
 
   if (const auto k = root["kafka"]) {
@@ -107,6 +107,12 @@ config load_config(const std::filesystem::path& path) {
     p.read(o, "evidence_dir", c.evidence_dir, "a directory for the hash-chained evidence log");
     p.read(o, "store", c.store_file, "an SQLite file for the alert store");
     p.read(o, "alertmanager", c.alertmanager_url, "Alertmanager's base URL, e.g. http://alertmanager:9093");
+  }
+  if (const auto j = root["jurisdictions"]) {
+    p.only(j, {"table", "areas", "geoip"}, "jurisdictions");
+    p.read(j, "table", c.jurisdictions.table, "a CSV file (match,country,label,network)");
+    p.read(j, "areas", c.jurisdictions.areas, "a CSV file of polygons (area,country,lat,lon)");
+    p.read(j, "geoip", c.jurisdictions.geoip, "a MaxMind DB file (.mmdb)");
   }
   if (const auto lg = root["log"]) {
     p.only(lg, {"level"}, "log");

@@ -45,6 +45,11 @@ struct config {
   std::string log_level = "info";
   YAML::Node sinks;      ///< the `sinks:` list (see sinks/registry.hpp); flags append to it
   YAML::Node detectors;  ///< the `detectors:` list; null = built-in defaults
+  struct jurisdictions_section {
+    std::string table;  ///< CIDR/host table; empty = rules/jurisdictions.csv of the rule pack
+    std::string areas;  ///< GPS polygons; empty = rules/jurisdiction_areas.csv of the rule pack
+    std::string geoip;  ///< MaxMind DB (.mmdb) for addresses the table lacks; empty = none
+  } jurisdictions;
   std::vector<std::string> rules;  ///< --rules: rule files/dirs replacing the default pack
 };
 

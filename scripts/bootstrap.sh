@@ -13,6 +13,8 @@ packages=(
   libyaml-cpp-dev libcli11-dev libfmt-dev nlohmann-json3-dev libcurl4-openssl-dev
   # evidence log hash chain (OpenSSL SHA-256) and alert store (SQLite)
   libssl-dev libsqlite3-dev
+  # jurisdictions: MaxMind DB lookups; the tests write a tiny .mmdb with the Perl writer
+  libmaxminddb-dev libmaxmind-db-writer-perl
   # benchmarks and test tools: Kafka CLI client, real Prometheus for dashboard checks
   libbenchmark-dev kcat prometheus prometheus-alertmanager python3
 )

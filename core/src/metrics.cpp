@@ -26,6 +26,9 @@ metrics::metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                       .Help("Events waiting in each shard's queue").Register(r);
   sink_errors_ = &BuildCounter().Name("dingwatch_sink_errors_total")
                       .Help("Failed writes to a sink, by sink").Register(r);
+  cross_border_bytes_ = &BuildCounter().Name("dingwatch_cross_border_bytes_total")
+                             .Help("Bytes of egress flows leaving Macau, by destination country and app")
+                             .Register(r);
   detect_seconds_ = &BuildHistogram().Name("dingwatch_detect_seconds")
                          .Help("Time a shard spends detecting on one batch slice").Register(r)
                          .Add({}, prometheus::Histogram::BucketBoundaries{
@@ -71,6 +74,10 @@ prometheus::Gauge& metrics::shard_queue_depth(std::size_t shard) {
 }
 prometheus::Counter& metrics::sink_errors(std::string_view sink) {
   return sink_errors_->Add({{"sink", std::string(sink)}});
+}
+prometheus::Counter& metrics::cross_border_bytes(std::string_view destination_country, std::string_view app) {
+  return cross_border_bytes_->Add({{"destination_country", std::string(destination_country)},
+                                   {"app", std::string(app)}});
 }
 
 }  // namespace dingwatch

@@ -47,7 +47,7 @@ struct batch_slot {
 /// An event for a shard, or (event == nullptr) the end of its slice of `batch`,
 /// or (batch == nullptr) the order to stop.
 struct work_item {
-  const normalized_event* event = nullptr;
+  normalized_event* event = nullptr;  // the shard's to enrich: no other thread touches it
   batch_slot* batch = nullptr;
 };
 
@@ -79,8 +79,9 @@ std::string run_summary::to_json() const {
 /// One shard: a queue, a thread, and detectors nobody else touches.
 class shard final : public alert_emitter {
  public:
-  shard(std::size_t index, std::vector<std::unique_ptr<detector>> detectors)
-      : index_(index), queue_(1 << 16), detectors_(std::move(detectors)) {}
+  shard(std::size_t index, std::vector<std::unique_ptr<detector>> detectors,
+        std::unique_ptr<enricher> enrich = nullptr)
+      : index_(index), queue_(1 << 16), detectors_(std::move(detectors)), enricher_(std::move(enrich)) {}
 
   /// Ingest side: enqueue, waiting (backpressure) while the queue is full.
   void push(const work_item& item) {
@@ -117,12 +118,14 @@ class shard final : public alert_emitter {
           slice_open = true;
         }
         current_ = item->event;
+        if (enricher_) enricher_->enrich(*item->event);
         for (auto& d : detectors_) d->on_event(*item->event, *this);
         continue;
       }
       if (slice_open && m != nullptr)
         m->detect_seconds().Observe(std::chrono::duration<double>(clock::now() - slice_start).count());
       slice_open = false;
+      if (enricher_) enricher_->flush();
       for (auto& d : detectors_) d->on_batch_end();
       deliver(*item->batch, pending_);
       pending_.clear();
@@ -141,6 +144,7 @@ class shard final : public alert_emitter {
   spsc_queue<work_item> queue_;
   std::atomic<std::uint32_t> signal_{0};
   std::vector<std::unique_ptr<detector>> detectors_;
+  std::unique_ptr<enricher> enricher_;
   std::vector<alert> pending_;
   const normalized_event* current_ = nullptr;
 };
@@ -177,7 +181,8 @@ struct pipeline::impl {
     if (options.shards == 0) options.shards = std::max(1u, std::thread::hardware_concurrency());
     if (options.max_batches_in_flight < 2) options.max_batches_in_flight = 2;
     for (std::size_t i = 0; i < options.shards; ++i)
-      shards.push_back(std::make_unique<shard>(i, f ? f() : std::vector<std::unique_ptr<detector>>{}));
+      shards.push_back(std::make_unique<shard>(i, f ? f() : std::vector<std::unique_ptr<detector>>{},
+                                               options.enrich ? options.enrich() : nullptr));
     if (m != nullptr) {
       for (std::size_t k = 0; k < k_kind_count; ++k)
         decoded_counters[k] = &m->decoded(static_cast<event_kind>(k));
@@ -307,7 +312,7 @@ struct pipeline::impl {
     const std::size_t n = shards.size();
     b.pending_shards.store(n, std::memory_order_release);
     in_flight.push_back(&b);
-    for (const normalized_event& ev : b.events) shards[ev.shard_key() % n]->push({&ev, &b});
+    for (normalized_event& ev : b.events) shards[ev.shard_key() % n]->push({&ev, &b});
     for (auto& sh : shards) {
       sh->push({nullptr, &b});
       sh->wake();

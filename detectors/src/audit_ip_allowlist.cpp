@@ -75,6 +75,7 @@ class audit_ip_allowlist final : public detector {
     a.user_name = mask_name(ev.user_name);
     a.corp_id = ev.corp_id;
     a.source_ip = ev.ip;
+    a.source_country = ev.source_country;  // filled by the jurisdiction enrichment
     a.refs = {ev.ref};
     a.suppressed = folded;
     a.evidence = {{"action", std::string(to_string(ev.action))},

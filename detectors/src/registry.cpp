@@ -22,15 +22,10 @@ detector_factory build_detectors(const YAML::Node& list, const detector_registry
 }
 
 YAML::Node default_detectors_config() {
-  // The shipped rule pack, plus the allow-list detector over Macau operators' address
-  // space (the jurisdiction table, rules/jurisdictions.csv, will replace that list).
-  YAML::Node list = YAML::Load(R"(
-- kind: audit_ip_allowlist
-  id: DW-XB-001
-  actions: [download, export]
-  allow: [202.175.0.0/16, 60.246.0.0/16, 202.86.128.0/18, 124.156.0.0/16, 113.52.0.0/16,
-          122.100.128.0/17, 203.62.0.0/16, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16]
-)");
+  // The shipped rule pack. Downloads from outside Macau (DW-XB-001) are a rule there,
+  // judged by the jurisdiction table; the `audit_ip_allowlist` kind stays available for
+  // a plain CIDR allow-list.
+  YAML::Node list(YAML::NodeType::Sequence);
   YAML::Node pack;
   pack["kind"] = "rules";
   pack["paths"].push_back(rules::default_rules_dir().string());

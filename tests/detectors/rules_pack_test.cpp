@@ -81,6 +81,7 @@ TEST_CASE("detector kind `rules` builds per-shard engines from paths", "[rules][
   alert_sink sink;
   event_builder b;
   b.set("event.kind", "flow").set("user.id", "u1").set("destination.domain", "api.example.cn")
+      .set("destination.country", "CN")  // what the pipeline's jurisdiction enrichment fills in
       .set("flow.records", "7").at(macau(10));
   shard[0]->on_event(b.ev(), sink);
   REQUIRE(sink.alerts.size() == 1);

@@ -714,8 +714,10 @@ void rule_engine::fire(std::size_t index, const normalized_event& ev, const std:
   a.user_name = ev.user_name.empty() ? std::string() : mask_name(ev.user_name);
   a.corp_id = ev.corp_id;
   a.source_ip = ev.ip;
+  a.source_country = ev.source_country;
   a.destination_domain = ev.dst_host;
   a.destination_ip = ev.dst_ip;
+  a.destination_country = ev.destination_country;
   a.received_ms = ev.ingest_ms;
   const auto extra = [&](std::string_view name) -> std::pair<std::string, std::string>* {
     for (auto& e : d.evidence)

@@ -16,7 +16,7 @@ namespace {
 using ft = field_type;
 using fm = field_mask;
 
-constexpr std::array<field_info, 38> k_fields = {{
+constexpr std::array<field_info, 44> k_fields = {{
     {"user.id", field_id::user_id, ft::string, fm::none, "user_id (userId, staffId, emp_id, Operator …)"},
     {"user.name", field_id::user_name, ft::string, fm::name, "user_name (realName / operatorName); masked"},
     {"operator.id", field_id::operator_id, ft::string, fm::none, "operator_id (OptStaffId)"},
@@ -55,6 +55,12 @@ constexpr std::array<field_info, 38> k_fields = {{
     {"tls.version", field_id::tls_version, ft::string, fm::none, "tls_version (TLSv1.2 …)"},
     {"flow.bytes", field_id::flow_bytes, ft::number, fm::none, "bytes_out"},
     {"flow.records", field_id::flow_records, ft::number, fm::none, "records (personal-data records carried)"},
+    {"source.country", field_id::source_country, ft::string, fm::none, "source_country: ISO code of source.ip (MO, HK, CN …)"},
+    {"source.network", field_id::source_network, ft::string, fm::none, "source_network: isp mobile cloud hosting anonymizer private"},
+    {"destination.country", field_id::destination_country, ft::string, fm::none, "destination_country: of destination.ip, else destination.domain"},
+    {"destination.network", field_id::destination_network, ft::string, fm::none, "destination_network: as source.network"},
+    {"geo.country", field_id::geo_country, ft::string, fm::none, "geo_country: the area containing geo.lat/geo.lon"},
+    {"geo.area", field_id::geo_area, ft::string, fm::none, "geo_area: that area's name (Macau peninsula …)"},
 }};
 
 constexpr bool table_is_indexed() {
@@ -124,6 +130,12 @@ std::string_view string_value(const normalized_event& ev, field_id id) noexcept 
     case field_id::destination_domain: return ev.dst_host;
     case field_id::destination_ip: return ev.dst_ip;
     case field_id::tls_version: return ev.tls_version;
+    case field_id::source_country: return ev.source_country;
+    case field_id::source_network: return ev.source_network;
+    case field_id::destination_country: return ev.destination_country;
+    case field_id::destination_network: return ev.destination_network;
+    case field_id::geo_country: return ev.geo_country;
+    case field_id::geo_area: return ev.geo_area;
     default: return {};
   }
 }
@@ -224,6 +236,12 @@ bool set_field(normalized_event& ev, field_id id, std::string_view v) noexcept {
     case field_id::tls_version: ev.tls_version = v; return true;
     case field_id::flow_bytes: return parse_int(v, ev.bytes_out);
     case field_id::flow_records: return parse_int(v, ev.records);
+    case field_id::source_country: ev.source_country = v; return true;
+    case field_id::source_network: ev.source_network = v; return true;
+    case field_id::destination_country: ev.destination_country = v; return true;
+    case field_id::destination_network: ev.destination_network = v; return true;
+    case field_id::geo_country: ev.geo_country = v; return true;
+    case field_id::geo_area: ev.geo_area = v; return true;
   }
   return false;
 }

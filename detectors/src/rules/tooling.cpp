@@ -7,6 +7,7 @@
 
 #include "dingwatch/core/record.hpp"
 #include "dingwatch/core/time.hpp"
+#include "dingwatch/detectors/jurisdiction.hpp"
 #include "dingwatch/detectors/rules/engine.hpp"
 #include "dingwatch/detectors/rules/parser.hpp"
 #include "dingwatch/ingest/dingtalk_decoder.hpp"
@@ -108,6 +109,8 @@ std::string alert_field(const alert& a, std::string_view key) {
   if (key == "source.ip") return a.source_ip;
   if (key == "destination.domain") return a.destination_domain;
   if (key == "destination.ip") return a.destination_ip;
+  if (key == "source.country") return a.source_country;
+  if (key == "destination.country") return a.destination_country;
   if (key == "count") return std::to_string(a.count);
   if (key == "suppressed") return std::to_string(a.suppressed);
   if (key == "message") return a.message;
@@ -126,8 +129,16 @@ std::string run_test(const std::shared_ptr<const rule_set>& set, std::size_t rul
                      const rule_test& t) {
   std::string error;
   test_feed feed;
-  const auto events = feed.build(t, error);
+  auto events = feed.build(t, error);
   if (!error.empty()) return error;
+  // Test events see the shipped jurisdiction table, as the pipeline's enrichment step
+  // would show them; countries a test sets itself are kept.
+  try {
+    static const auto jurisdictions = jurisdiction_resolver::load(jurisdiction_sources::defaults());
+    for (auto& e : events) enrich_jurisdictions(*jurisdictions, e);
+  } catch (const std::exception& e) {
+    return e.what();
+  }
   rule_engine engine(set, rule);
   collector out;
   for (const auto& e : events) engine.on_event(e, out);

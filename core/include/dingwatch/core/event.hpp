@@ -107,6 +107,17 @@ struct normalized_event {
   std::int64_t bytes_out = k_absent;
   std::int64_t records = k_absent;
 
+  // Jurisdictions: filled by the enrichment step (detectors/jurisdiction.hpp) on the
+  // shard thread before detection. Countries are ISO 3166-1 alpha-2 codes and network
+  // kinds (isp, mobile, cloud, hosting, anonymizer, private) are static strings; the area
+  // name views into the jurisdiction resolver, which outlives the pipeline. Empty: unknown.
+  std::string_view source_country;       ///< of `ip`
+  std::string_view source_network;       ///< of `ip`
+  std::string_view destination_country;  ///< of `dst_ip`, else of `dst_host`
+  std::string_view destination_network;  ///< of `dst_ip`, else of `dst_host`
+  std::string_view geo_country;          ///< of (latitude, longitude)
+  std::string_view geo_area;             ///< the area containing (latitude, longitude)
+
   std::string_view raw;  ///< the whole original record
   event_ref ref;
   std::int64_t ingest_ms = 0;  ///< set by the pipeline: when the record entered Kafka (or was read)

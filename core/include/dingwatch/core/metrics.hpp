@@ -41,6 +41,9 @@ class metrics {
   prometheus::Gauge& consumer_lag(std::string_view topic, std::int32_t partition);
   prometheus::Gauge& shard_queue_depth(std::size_t shard);
   prometheus::Counter& sink_errors(std::string_view sink);
+  /// Bytes of flows whose destination is outside Macau. Callers bound the labels: table
+  /// countries and known apps, "other" for the rest.
+  prometheus::Counter& cross_border_bytes(std::string_view destination_country, std::string_view app);
   prometheus::Histogram& detect_seconds() { return *detect_seconds_; }
   prometheus::Histogram& alert_latency_seconds() { return *alert_latency_; }
   prometheus::Gauge& rules_loaded() { return *rules_loaded_; }
@@ -56,6 +59,7 @@ class metrics {
   prometheus::Family<prometheus::Gauge>* lag_;
   prometheus::Family<prometheus::Gauge>* queue_depth_;
   prometheus::Family<prometheus::Counter>* sink_errors_;
+  prometheus::Family<prometheus::Counter>* cross_border_bytes_;
   prometheus::Histogram* detect_seconds_;
   prometheus::Histogram* alert_latency_;
   prometheus::Gauge* rules_loaded_;

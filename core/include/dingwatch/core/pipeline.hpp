@@ -23,6 +23,7 @@
 
 #include "dingwatch/core/decoder.hpp"
 #include "dingwatch/core/detector.hpp"
+#include "dingwatch/core/enricher.hpp"
 #include "dingwatch/core/metrics.hpp"
 #include "dingwatch/core/reject.hpp"
 #include "dingwatch/core/sink.hpp"
@@ -38,6 +39,8 @@ struct pipeline_options {
   std::chrono::milliseconds poll_timeout{100};
   /// Stop (after draining and committing) once nothing has arrived for this long.
   std::optional<std::chrono::milliseconds> idle_exit;
+  /// Optional: one enricher per shard, run on each event before the detectors.
+  enricher_factory enrich;
 };
 
 /// Live counters, readable from any thread (status lines, tests).

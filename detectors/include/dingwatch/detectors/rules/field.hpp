@@ -7,6 +7,9 @@
 /// The table (name, type, what it reads, whether it is personal data) is `fields()`,
 /// and docs/rules.md reproduces it.
 ///
+/// The jurisdiction fields (`source.country`, `destination.country`, `geo.country` …)
+/// read what the enrichment step filled from the jurisdiction table (jurisdiction.hpp).
+///
 /// Types: `string` fields are views into the event; `number` fields are int64 or double
 /// (absent → no value); `boolean` reads as the strings `true`/`false` and the numbers 1/0.
 
@@ -60,6 +63,12 @@ enum class field_id : std::uint8_t {
   tls_version,
   flow_bytes,
   flow_records,
+  source_country,
+  source_network,
+  destination_country,
+  destination_network,
+  geo_country,
+  geo_area,
 };
 
 /// The value type of a field.
