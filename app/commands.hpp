@@ -62,7 +62,9 @@ struct eval_args {
   int days = 7;
   int warmup_days = 30;  ///< simulated days before `start` that are run but not scored
   std::string start = "2026-11-02";  ///< Macau date of the first simulated day (a Monday)
-  std::int64_t slack_ms = 0;         ///< widen incidents by this much when matching alerts
+  /// Widen incidents by this much when matching alerts: labels carry the time a record was
+  /// delivered, alerts the event time inside it, which can be earlier.
+  std::int64_t slack_ms = 60'000;
   std::string format = "text";
   double fail_under = 0;  ///< exit 1 when a family's precision or recall is below this
   bool explain = false;   ///< list false alerts and missed incidents

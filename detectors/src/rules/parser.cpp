@@ -61,7 +61,8 @@ constexpr std::string_view k_ops[] = {"equals", "in",  "prefix", "suffix", "cont
 constexpr std::string_view k_alert_keys[] = {"rule.id",   "user.id",   "user.name",
                                              "corp.id",   "source.ip", "destination.domain",
                                              "destination.ip", "count", "suppressed",
-                                             "message",   "severity",  "family"};
+                                             "message",   "severity",  "family",
+                                             "source.country", "destination.country"};
 constexpr std::string_view k_weekdays[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
 
 std::vector<std::string_view> field_names() {
