@@ -40,8 +40,35 @@ CREATE INDEX IF NOT EXISTS alerts_time   ON alerts(timestamp_ms);
 CREATE INDEX IF NOT EXISTS alerts_rule   ON alerts(rule_id, timestamp_ms);
 CREATE INDEX IF NOT EXISTS alerts_family ON alerts(family, timestamp_ms);
 CREATE INDEX IF NOT EXISTS alerts_user   ON alerts(user_id, timestamp_ms);
-PRAGMA user_version = 1;
 )sql";
+
+// Version 2 only adds tables, so migrating a version-1 file is running this.
+constexpr const char* k_schema_v2 = R"sql(
+CREATE TABLE IF NOT EXISTS pipeline_minutes (
+  minute_ms          INTEGER NOT NULL,
+  process            TEXT NOT NULL,
+  command            TEXT,
+  records_read       INTEGER NOT NULL DEFAULT 0,
+  records_decoded    INTEGER NOT NULL DEFAULT 0,
+  events             INTEGER NOT NULL DEFAULT 0,
+  alerts             INTEGER NOT NULL DEFAULT 0,
+  rejected           INTEGER NOT NULL DEFAULT 0,
+  rejected_by_reason TEXT,
+  PRIMARY KEY (minute_ms, process)
+);
+CREATE TABLE IF NOT EXISTS rule_versions (
+  rule_id       TEXT NOT NULL,
+  hash          TEXT NOT NULL,
+  version       INTEGER,
+  name          TEXT,
+  first_seen_ms INTEGER NOT NULL,
+  last_seen_ms  INTEGER NOT NULL,
+  PRIMARY KEY (rule_id, hash)
+);
+PRAGMA user_version = 2;
+)sql";
+
+constexpr int k_schema_version = 2;
 
 constexpr const char* k_columns =
     "id, timestamp_ms, rule_id, rule_name, family, severity, pdpa, user_id, user_name, corp_id, source_ip, "
@@ -102,7 +129,14 @@ alert_store::alert_store(const std::filesystem::path& path, mode m)
     if (!read_only_) {
       exec("PRAGMA journal_mode = WAL");
       exec("PRAGMA synchronous = FULL");
+      int version = 0;
+      select("PRAGMA user_version", {}, [&](const row_view& r) { version = static_cast<int>(r.integer(0)); });
+      if (version > k_schema_version)
+        throw std::runtime_error(fmt::format("schema version {} is newer than this dingwatch understands ({}); "
+                                             "use a newer dingwatch or another file",
+                                             version, k_schema_version));
       exec(k_schema);
+      exec(k_schema_v2);
       const std::string sql = fmt::format(
           "INSERT OR IGNORE INTO alerts ({}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", k_columns);
       if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &insert_, nullptr) != SQLITE_OK)
@@ -245,6 +279,117 @@ std::int64_t alert_store::size() const {
   if (sqlite3_prepare_v2(db_, "SELECT COUNT(*) FROM alerts", -1, &raw, nullptr) != SQLITE_OK) fail(db_, path_);
   stmt_ptr s(raw);
   return sqlite3_step(raw) == SQLITE_ROW ? sqlite3_column_int64(raw, 0) : 0;
+}
+
+std::string_view row_view::text(int i) const noexcept {
+  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, i));
+  return p == nullptr ? std::string_view() : std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, i)));
+}
+
+std::int64_t row_view::integer(int i) const noexcept { return sqlite3_column_int64(s_, i); }
+
+bool row_view::is_null(int i) const noexcept { return sqlite3_column_type(s_, i) == SQLITE_NULL; }
+
+void alert_store::select(std::string_view sql, std::initializer_list<std::int64_t> params,
+                         const std::function<void(const row_view&)>& row) const {
+  std::lock_guard lock(mutex_);
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &raw, nullptr) != SQLITE_OK)
+    fail(db_, path_);
+  const stmt_ptr s(raw);
+  int i = 0;
+  for (const std::int64_t p : params) sqlite3_bind_int64(raw, ++i, p);
+  const row_view view(raw);
+  int rc;
+  while ((rc = sqlite3_step(raw)) == SQLITE_ROW) row(view);
+  if (rc != SQLITE_DONE) fail(db_, path_);
+}
+
+bool alert_store::has_table(std::string_view name) const {
+  bool found = false;
+  select("SELECT name FROM sqlite_master WHERE type = 'table'", {},
+         [&](const row_view& r) { found |= r.text(0) == name; });
+  return found;
+}
+
+bool alert_store::write_pipeline_minute(const pipeline_minute& m) {
+  std::string reasons = "{";
+  for (std::size_t i = 0; i < k_reject_reason_count; ++i)
+    if (m.rejected_by_reason[i] > 0)
+      reasons += fmt::format("{}\"{}\":{}", reasons.size() > 1 ? "," : "", to_string(k_all_reject_reasons[i]),
+                             m.rejected_by_reason[i]);
+  reasons += '}';
+  // A process writes each minute once, so a conflict means the same process name in the
+  // same minute (a restart reusing the pid): the counters add up, and json_patch keeps
+  // the reasons of both (the newer count wins for a reason present in both).
+  constexpr const char* sql =
+      "INSERT INTO pipeline_minutes (minute_ms, process, command, records_read, records_decoded, events, alerts, "
+      "rejected, rejected_by_reason) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (minute_ms, process) DO UPDATE SET "
+      "records_read = records_read + excluded.records_read, records_decoded = records_decoded + "
+      "excluded.records_decoded, events = events + excluded.events, alerts = alerts + excluded.alerts, "
+      "rejected = rejected + excluded.rejected, rejected_by_reason = CASE WHEN excluded.rejected > 0 THEN "
+      "json_patch(rejected_by_reason, excluded.rejected_by_reason) ELSE rejected_by_reason END";
+  std::lock_guard lock(mutex_);
+  sqlite3_stmt* raw = nullptr;
+  if (read_only_ || sqlite3_prepare_v2(db_, sql, -1, &raw, nullptr) != SQLITE_OK) {
+    spdlog::error("alert store {}: cannot record pipeline minute: {}", path_.string(),
+                  read_only_ ? "opened read-only" : sqlite3_errmsg(db_));
+    return false;
+  }
+  const stmt_ptr s(raw);
+  sqlite3_bind_int64(raw, 1, m.minute_ms);
+  bind_text(raw, 2, m.process);
+  bind_text(raw, 3, m.command);
+  const std::array<std::uint64_t, 5> counts = {m.records_read, m.records_decoded, m.events, m.alerts, m.rejected};
+  for (std::size_t i = 0; i < counts.size(); ++i)
+    sqlite3_bind_int64(raw, static_cast<int>(4 + i), static_cast<std::int64_t>(counts[i]));
+  bind_text(raw, 9, reasons);
+  if (sqlite3_step(raw) != SQLITE_DONE) {
+    spdlog::error("alert store {}: cannot record pipeline minute: {}", path_.string(), sqlite3_errmsg(db_));
+    return false;
+  }
+  return true;
+}
+
+bool alert_store::record_rule_versions(std::span<const rule_version> rules, std::int64_t now_ms) {
+  constexpr const char* sql =
+      "INSERT INTO rule_versions (rule_id, hash, version, name, first_seen_ms, last_seen_ms) VALUES (?,?,?,?,?,?) "
+      "ON CONFLICT (rule_id, hash) DO UPDATE SET last_seen_ms = excluded.last_seen_ms, version = excluded.version, "
+      "name = excluded.name";
+  std::lock_guard lock(mutex_);
+  sqlite3_stmt* raw = nullptr;
+  if (read_only_ || sqlite3_prepare_v2(db_, sql, -1, &raw, nullptr) != SQLITE_OK) {
+    spdlog::error("alert store {}: cannot record rule versions: {}", path_.string(),
+                  read_only_ ? "opened read-only" : sqlite3_errmsg(db_));
+    return false;
+  }
+  const stmt_ptr s(raw);
+  if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    spdlog::error("alert store {}: cannot record rule versions: {}", path_.string(), sqlite3_errmsg(db_));
+    return false;
+  }
+  for (const rule_version& r : rules) {
+    sqlite3_reset(raw);
+    bind_text(raw, 1, r.id);
+    bind_text(raw, 2, r.hash);
+    sqlite3_bind_int64(raw, 3, r.version);
+    bind_text(raw, 4, r.name);
+    sqlite3_bind_int64(raw, 5, now_ms);
+    sqlite3_bind_int64(raw, 6, now_ms);
+    if (sqlite3_step(raw) != SQLITE_DONE) {
+      spdlog::error("alert store {}: cannot record rule {}: {}", path_.string(), r.id, sqlite3_errmsg(db_));
+      sqlite3_reset(raw);
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      return false;
+    }
+  }
+  sqlite3_reset(raw);
+  if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    spdlog::error("alert store {}: cannot commit rule versions: {}", path_.string(), sqlite3_errmsg(db_));
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    return false;
+  }
+  return true;
 }
 
 namespace {

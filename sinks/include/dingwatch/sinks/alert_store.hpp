@@ -2,7 +2,8 @@
 /// The alert store: every alert as one SQLite row, for reports and for history after a
 /// restart. YAML `{kind: store, path: FILE}`.
 ///
-/// Schema (version 1, `PRAGMA user_version`):
+/// Schema (version 2, `PRAGMA user_version`; a version-1 file is migrated in place by
+/// adding the two tables of version 2, its alerts untouched):
 ///
 ///     alerts(id TEXT PRIMARY KEY,              -- alert.id; INSERT OR IGNORE: replays de-duplicate
 ///            timestamp_ms INTEGER NOT NULL,    -- @timestamp, epoch ms UTC
@@ -14,6 +15,15 @@
 ///            json TEXT NOT NULL)               -- the full ECS JSON (core's to_json)
 ///     indexes: alerts_time(timestamp_ms), alerts_rule(rule_id, timestamp_ms),
 ///              alerts_family(family, timestamp_ms), alerts_user(user_id, timestamp_ms)
+///     pipeline_minutes(minute_ms, process,      -- PRIMARY KEY; minute start, epoch ms UTC
+///            command,                          -- run, demo or replay
+///            records_read, records_decoded, events, alerts, rejected INTEGER,
+///            rejected_by_reason TEXT)          -- JSON object {"malformed_json": 3, …}
+///            -- what one process did in one wall-clock minute (the weekly report's
+///            -- pipeline health: throughput, dead letters, minutes without a row = down)
+///     rule_versions(rule_id, hash,              -- PRIMARY KEY; hash of the rule's YAML
+///            version INTEGER, name, first_seen_ms, last_seen_ms)
+///            -- each rule content loaded at a startup (the report's "what changed")
 ///
 /// Durability: WAL journal with `synchronous=FULL`. With WAL, NORMAL only fsyncs at
 /// checkpoints, so a power cut can lose transactions that already returned; the
@@ -25,14 +35,18 @@
 /// called from other threads (a mutex serialises them on this connection), and other
 /// processes may read the file while the sink writes (WAL readers do not block it).
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <initializer_list>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "dingwatch/core/reject.hpp"
 #include "dingwatch/core/sink.hpp"
 
 struct sqlite3;
@@ -52,6 +66,37 @@ struct alert_row {
   std::string message;
   std::int64_t suppressed = 0;
   std::string json;  ///< the full ECS JSON
+};
+
+/// What one process's pipeline did in one wall-clock minute (counter deltas).
+struct pipeline_minute {
+  std::int64_t minute_ms = 0;  ///< start of the minute, epoch ms UTC
+  std::string process;         ///< e.g. "host:pid"; rows of one minute add up per process
+  std::string command;         ///< run, demo or replay
+  std::uint64_t records_read = 0, records_decoded = 0, events = 0, alerts = 0, rejected = 0;
+  std::array<std::uint64_t, k_reject_reason_count> rejected_by_reason{};
+};
+
+/// One rule as loaded at a startup: its content hash tells edits apart.
+struct rule_version {
+  std::string id, name;
+  int version = 1;
+  std::string hash;  ///< hex digest of the rule's YAML
+};
+
+/// One result row of `select`, valid only inside the callback.
+class row_view {
+ public:
+  explicit row_view(sqlite3_stmt* s) noexcept : s_(s) {}
+  /// Column `i` as text (empty for NULL).
+  [[nodiscard]] std::string_view text(int i) const noexcept;
+  /// Column `i` as an integer (0 for NULL).
+  [[nodiscard]] std::int64_t integer(int i) const noexcept;
+  /// True when column `i` is NULL.
+  [[nodiscard]] bool is_null(int i) const noexcept;
+
+ private:
+  sqlite3_stmt* s_;
 };
 
 /// An SQLite file of alerts; also a sink (kind `store`).
@@ -84,6 +129,24 @@ class alert_store final : public alert_sink {
 
   /// Total rows stored.
   [[nodiscard]] std::int64_t size() const;
+
+  /// Runs one read-only query (reports): `params` are bound as ?1, ?2 … and `row` is
+  /// called for each result row. Throws std::runtime_error naming the file and SQLite's
+  /// message (a bad query is a programming error, not a runtime condition).
+  void select(std::string_view sql, std::initializer_list<std::int64_t> params,
+              const std::function<void(const row_view&)>& row) const;
+
+  /// True when the file has table `name` (a version-1 file opened read-only has not
+  /// been migrated and lacks the version-2 tables).
+  [[nodiscard]] bool has_table(std::string_view name) const;
+
+  /// Adds one minute of pipeline counters (added to a row already stored for the same
+  /// minute and process). False on an SQLite error, logged.
+  bool write_pipeline_minute(const pipeline_minute& m);
+
+  /// Records the rules loaded at `now_ms`: a new (id, hash) gets first_seen = now, every
+  /// one gets last_seen = now. One transaction. False on an SQLite error, logged.
+  bool record_rule_versions(std::span<const rule_version> rules, std::int64_t now_ms);
 
   /// The underlying connection (for ad-hoc report queries); guard with your own care.
   [[nodiscard]] sqlite3* handle() const noexcept { return db_; }
