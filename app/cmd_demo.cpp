@@ -12,6 +12,7 @@
 #include "dingwatch/ingest/mock_broker.hpp"
 #include "dingwatch/sinks/kafka_sinks.hpp"
 #include "live.hpp"
+#include "report_runtime.hpp"
 #include "traffic.hpp"
 
 namespace dingwatch {
@@ -59,12 +60,15 @@ int cmd_demo(const demo_args& args, shutdown_signal& shutdown) {
   });
   std::stop_callback stop_generator(shutdown.token(), [&] { generator.request_stop(); });
 
+  report_runtime reporting(cfg, "demo", false);  // pipeline minutes and rule versions
   live_options lo;
+  lo.on_tick = [&](const pipeline_stats& st) { reporting.tick(st); };
   lo.m = &m;
   lo.finished = [&](const pipeline_stats& st) {
     return progress.done && st.records_read >= progress.produced && source.lag() == 0;
   };
   const run_summary s = run_live(p, source, shutdown.token(), lo);
+  reporting.finish(s);
   generator.request_stop();
   generator.join();
   print_summary(s, stderr);

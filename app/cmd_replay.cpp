@@ -8,6 +8,7 @@
 #include "commands.hpp"
 #include "dingwatch/ingest/file_source.hpp"
 #include "dingwatch/sinks/file_sinks.hpp"
+#include "report_runtime.hpp"
 
 namespace dingwatch {
 
@@ -28,6 +29,7 @@ int cmd_replay(const replay_args& args, shutdown_signal& shutdown) {
   pipeline p(make_pipeline_options(cfg), source, decoder, make_detectors(cfg), sinks.alert_pointers(),
              sinks.dead_letters.get(), nullptr);
   const run_summary s = p.run(shutdown.token());
+  report_runtime(cfg, "replay", false).finish(s);  // one pipeline minute and the rule versions
   std::printf("%s\n", s.to_json().c_str());
   std::fflush(stdout);
   return 0;

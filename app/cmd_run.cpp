@@ -10,6 +10,7 @@
 #include "dingwatch/ingest/kafka_source.hpp"
 #include "dingwatch/sinks/kafka_sinks.hpp"
 #include "live.hpp"
+#include "report_runtime.hpp"
 
 namespace dingwatch {
 
@@ -46,11 +47,14 @@ int cmd_run(const run_args& args, shutdown_signal& shutdown) {
   spdlog::info("consuming {} from {} as group '{}' with {} shard(s)",
                fmt::join(cfg.kafka.topics, ", "), cfg.kafka.brokers, cfg.kafka.group, p.shard_count());
 
+  report_runtime reporting(cfg, "run", true);  // pipeline minutes, rule versions, scheduled report
   live_options lo;
   lo.m = &m;
+  lo.on_tick = [&](const pipeline_stats& st) { reporting.tick(st); };
   lo.status_every = std::chrono::seconds(10);
   lo.status_to_terminal = false;
   const run_summary s = run_live(p, source, shutdown.token(), lo);
+  reporting.finish(s);
   print_summary(s, stderr);
   std::printf("%s\n", s.to_json().c_str());  // machine-readable, for scripts
   return 0;

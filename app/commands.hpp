@@ -70,6 +70,16 @@ struct eval_args {
   bool explain = false;   ///< list false alerts and missed incidents
 };
 
+/// `dingwatch report`: the weekly anomaly summary (app/cmd_report.cpp).
+struct report_args {
+  std::string store;
+  std::string from, to;  ///< Macau dates, both included; empty: the last 7 full days
+  std::string lang = "zh-Hant";
+  std::string format = "html";
+  std::string out;  ///< file or directory; empty: a dated name in the working directory; "-": stdout
+};
+
+int cmd_report(const report_args& args);
 int cmd_broker(const broker_args& args, shutdown_signal& shutdown);
 int cmd_gen(const gen_args& args, shutdown_signal& shutdown);
 int cmd_run(const run_args& args, shutdown_signal& shutdown);

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "dingwatch/report/render.hpp"
+#include "report_schedule.hpp"
+
 #include <set>
 #include <stdexcept>
 
@@ -69,7 +72,7 @@ config load_config(const std::filesystem::path& path) {
     p.add(root, "expected a mapping of sections (kafka, pipeline, limits, metrics, outputs, detectors, log)");
     p.throw_if_any();
   }
-  p.only(root, {"kafka", "pipeline", "limits", "metrics", "outputs", "sinks", "detectors", "log", "jurisdictions"},
+  p.only(root, {"kafka", "pipeline", "limits", "metrics", "outputs", "sinks", "detectors", "log", "report", "jurisdictions"},
          "the top level");
 
   if (const auto k = root["kafka"]) {
@@ -113,6 +116,28 @@ config load_config(const std::filesystem::path& path) {
     p.read(j, "table", c.jurisdictions.table, "a CSV file (match,country,label,network)");
     p.read(j, "areas", c.jurisdictions.areas, "a CSV file of polygons (area,country,lat,lon)");
     p.read(j, "geoip", c.jurisdictions.geoip, "a MaxMind DB file (.mmdb)");
+  }
+  if (const auto r = root["report"]) {
+    c.report.enabled = true;
+    p.only(r, {"weekday", "time", "dir", "retention", "lang", "format"}, "report");
+    std::string weekday, time;
+    p.read(r, "weekday", weekday, "a day of the week, e.g. monday");
+    if (!weekday.empty()) {
+      if (const auto d = parse_weekday(weekday)) c.report.weekday = *d;
+      else p.add(r["weekday"], fmt::format("report.weekday '{}': expected monday, tuesday … sunday", weekday));
+    }
+    p.read(r, "time", time, "\"HH:MM\", Macau time");
+    if (!time.empty()) {
+      if (const auto t = parse_clock(time)) std::tie(c.report.hour, c.report.minute) = *t;
+      else p.add(r["time"], fmt::format("report.time '{}': expected \"HH:MM\" (24 h, Macau time), e.g. \"08:00\"", time));
+    }
+    p.read(r, "dir", c.report.dir, "a directory for the report files");
+    p.read(r, "retention", c.report.retention, "how many reports to keep, a whole number");
+    if (c.report.retention == 0) p.add(r["retention"], "report.retention must be at least 1");
+    p.read(r, "lang", c.report.lang, "zh-Hant, pt or en");
+    if (!report::parse_language(c.report.lang)) p.add(r["lang"], fmt::format("report.lang '{}': expected zh-Hant, pt or en", c.report.lang));
+    p.read(r, "format", c.report.format, "html, md or json");
+    if (!report::parse_format(c.report.format)) p.add(r["format"], fmt::format("report.format '{}': expected html, md or json", c.report.format));
   }
   if (const auto lg = root["log"]) {
     p.only(lg, {"level"}, "log");

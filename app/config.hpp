@@ -43,6 +43,16 @@ struct config {
   std::string alertmanager_url;                    ///< Alertmanager base URL; empty = off
   bool console = false;                            ///< print alerts on stdout
   std::string log_level = "info";
+  /// `report:`: the weekly report `run` writes on a schedule (app/report_schedule.hpp).
+  struct report_section {
+    bool enabled = false;
+    int weekday = 1;           ///< 0 = Sunday; Monday by default
+    int hour = 8, minute = 0;  ///< Asia/Macau
+    std::string dir = "./reports";
+    std::size_t retention = 12;  ///< report files kept in `dir`
+    std::string lang = "zh-Hant";
+    std::string format = "html";
+  } report;
   YAML::Node sinks;      ///< the `sinks:` list (see sinks/registry.hpp); flags append to it
   YAML::Node detectors;  ///< the `detectors:` list; null = built-in defaults
   struct jurisdictions_section {

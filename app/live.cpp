@@ -73,6 +73,7 @@ run_summary run_live(pipeline& p, const kafka_source& source, std::stop_token st
   while (result.wait_for(tick) == std::future_status::timeout) {
     if (rule_export) rule_export->update();
     const auto& st = p.stats();
+    if (options.on_tick) options.on_tick(st);
     const auto now = std::chrono::steady_clock::now();
     if (now - last_tick < options.status_every) continue;
     const double dt = std::chrono::duration<double>(now - last_tick).count();

@@ -18,6 +18,8 @@ struct live_options {
   std::function<bool(const pipeline_stats&)> finished;
   /// When set, the rule engine's per-rule counters are mirrored into it every second.
   metrics* m = nullptr;
+  /// Called with the live counters each tick (the weekly report's pipeline minutes).
+  std::function<void(const pipeline_stats&)> on_tick;
 };
 
 /// Runs `p` on a worker thread until it returns (signal, idle exit or `finished`),

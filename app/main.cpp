@@ -191,6 +191,17 @@ int main(int argc, char** argv) {
   auto* verify_cmd = app.add_subcommand("verify", "check the evidence log's hash chain; names the first edited, removed or reordered line");
   verify_cmd->add_option("files", verify_files, "evidence files or directories")->required();
 
+  // report
+  report_args report;
+  auto* report_cmd = app.add_subcommand(
+      "report", "weekly anomaly summary from the alert store (HTML, Markdown or JSON), written to a file");
+  report_cmd->add_option("--store", report.store, "the SQLite alert store written by run/demo/replay --store")->required();
+  report_cmd->add_option("--from", report.from, "first day, Macau date yyyy-MM-dd (default: 7 full days before today)");
+  report_cmd->add_option("--to", report.to, "last day, included, Macau date yyyy-MM-dd");
+  report_cmd->add_option("--lang", report.lang, "zh-Hant, pt or en")->capture_default_str();
+  report_cmd->add_option("--format", report.format, "html, md or json")->capture_default_str();
+  report_cmd->add_option("--out", report.out, "file or directory to write (default: a dated name here; - for stdout)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -211,6 +222,7 @@ int main(int argc, char** argv) {
     }
     setup_logging("info");
     if (*verify_cmd) return cmd_verify(verify_files, stdout);
+    if (*report_cmd) return cmd_report(report);
     if (*check_cmd) return cmd_rules_check(rules);
     if (*test_cmd) return cmd_rules_test(rules);
     if (*broker_cmd) {

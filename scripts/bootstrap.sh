@@ -17,6 +17,8 @@ packages=(
   libmaxminddb-dev libmaxmind-db-writer-perl
   # benchmarks and test tools: Kafka CLI client, real Prometheus for dashboard checks
   libbenchmark-dev kcat prometheus prometheus-alertmanager python3
+  # the weekly report's rendering test (headless browser) and CJK glyphs for its screenshots
+  chromium fonts-noto-cjk
 )
 
 missing=()
