@@ -12,6 +12,7 @@
 #include "dingwatch/ingest/mock_broker.hpp"
 #include "dingwatch/sinks/kafka_sinks.hpp"
 #include "live.hpp"
+#include "reload.hpp"
 #include "report_runtime.hpp"
 #include "traffic.hpp"
 
@@ -47,6 +48,7 @@ int cmd_demo(const demo_args& args, shutdown_signal& shutdown) {
   sinks.dead_letters = std::make_unique<kafka_dlq_sink>(kafka, cfg.kafka.dlq_topic);
   pipeline p(make_pipeline_options(cfg, &m), source, decoder, make_detectors(cfg), sinks.alert_pointers(),
              sinks.dead_letters.get(), &m);
+  rule_reloader reload(shutdown, &m, args.watch_rules);  // SIGHUP / --watch: new rules at batch ends
 
   traffic_progress progress;
   kafka_producer producer(kafka);

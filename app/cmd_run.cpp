@@ -10,6 +10,7 @@
 #include "dingwatch/ingest/kafka_source.hpp"
 #include "dingwatch/sinks/kafka_sinks.hpp"
 #include "live.hpp"
+#include "reload.hpp"
 #include "report_runtime.hpp"
 
 namespace dingwatch {
@@ -46,6 +47,7 @@ int cmd_run(const run_args& args, shutdown_signal& shutdown) {
              sinks.dead_letters.get(), &m);
   spdlog::info("consuming {} from {} as group '{}' with {} shard(s)",
                fmt::join(cfg.kafka.topics, ", "), cfg.kafka.brokers, cfg.kafka.group, p.shard_count());
+  rule_reloader reload(shutdown, &m, args.watch_rules);  // SIGHUP / --watch: new rules at batch ends
 
   report_runtime reporting(cfg, "run", true);  // pipeline minutes, rule versions, scheduled report
   live_options lo;

@@ -37,12 +37,14 @@ struct gen_args {
 struct run_args {
   config cfg;
   std::optional<double> until_idle;  ///< seconds without records before exiting
+  bool watch_rules = false;           ///< --watch: reload the rules when a rule file changes
 };
 
 struct demo_args {
   config cfg;
   traffic_args traffic;
   int partitions = 4;
+  bool watch_rules = false;  ///< --watch: reload the rules when a rule file changes
 };
 
 struct rules_args {

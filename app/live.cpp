@@ -11,6 +11,7 @@
 
 #include "assembly.hpp"
 #include "dingwatch/detectors/rules/metrics.hpp"
+#include "dingwatch/detectors/rules/reloader.hpp"
 
 namespace dingwatch {
 
@@ -40,7 +41,9 @@ class rule_metrics_exporter {
       add(evictions_, t.rule, t.evicted, last.evicted);
       last = t;
     }
-    m_.rules_loaded().Set(static_cast<double>(totals.size()));
+    std::size_t loaded = 0;  // the sets running now (the totals also keep rules a reload removed)
+    for (const auto& pack : rules::global_packs()->live()) loaded += pack->current().first->rules.size();
+    m_.rules_loaded().Set(static_cast<double>(loaded));
   }
 
  private:

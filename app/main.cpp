@@ -120,6 +120,7 @@ int main(int argc, char** argv) {
   demo_cmd->add_option("--rate", demo.traffic.rate, "records per second")->capture_default_str();
   demo_cmd->add_option("--duration", demo.traffic.duration, "seconds of traffic (0 = until Ctrl-C)")->capture_default_str();
   demo_cmd->add_option("--partitions", demo.partitions, "partitions per topic on the embedded broker")->capture_default_str();
+  demo_cmd->add_flag("--watch", demo.watch_rules, "reload the rules when a rule file changes (SIGHUP always reloads)");
 
   // run
   run_args run;
@@ -128,6 +129,7 @@ int main(int argc, char** argv) {
   auto* run_cmd = app.add_subcommand("run", "consume DingTalk topics from a Kafka cluster (production)");
   run_o.add_to(run_cmd, true, true);
   run_cmd->add_option("--until-idle", until_idle, "commit and exit once no record arrived for SECONDS");
+  run_cmd->add_flag("--watch", run.watch_rules, "reload the rules when a rule file changes (SIGHUP always reloads)");
 
   // broker
   broker_args broker;

@@ -14,6 +14,7 @@ sigset_t shutdown_signals() {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   sigaddset(&set, SIGUSR1);  // internal: wakes the watcher on destruction
   return set;
 }
@@ -28,6 +29,13 @@ shutdown_signal::shutdown_signal() {
     int received = 0;
     while (!self.stop_requested()) {
       if (sigwait(&set, &received) != 0 || received == SIGUSR1) continue;
+      if (received == SIGHUP) {
+        const std::lock_guard lock(hangup_mu_);
+        if (hangup_) {
+          hangup_();
+          continue;
+        }
+      }
       if (source_.stop_requested()) {
         static constexpr char msg[] = "\nsecond signal: exiting without draining\n";
         (void)!::write(STDERR_FILENO, msg, sizeof msg - 1);
@@ -35,10 +43,15 @@ shutdown_signal::shutdown_signal() {
       }
       spdlog::info("{} received: draining in-flight records, committing, then exiting "
                    "(send again to exit at once)",
-                   received == SIGINT ? "SIGINT" : "SIGTERM");
+                   received == SIGINT ? "SIGINT" : received == SIGHUP ? "SIGHUP" : "SIGTERM");
       source_.request_stop();
     }
   });
+}
+
+void shutdown_signal::on_hangup(std::function<void()> handler) {
+  const std::lock_guard lock(hangup_mu_);
+  hangup_ = std::move(handler);
 }
 
 shutdown_signal::~shutdown_signal() {

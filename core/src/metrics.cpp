@@ -39,6 +39,11 @@ metrics::metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                                      0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
   rules_loaded_ = &BuildGauge().Name("dingwatch_rules_loaded")
                        .Help("Detection rules currently loaded").Register(r).Add({});
+  auto& reloads = BuildCounter().Name("dingwatch_config_reloads_total")
+                      .Help("Rule reloads (SIGHUP, --watch) by result; on error the previous rules keep running")
+                      .Register(r);
+  reloads_ok_ = &reloads.Add({{"result", "success"}});  // both series from the start: dashboards see 0
+  reloads_error_ = &reloads.Add({{"result", "error"}});
   BuildGauge().Name("dingwatch_build_info").Help("Build information").Register(r)
       .Add({{"version", DINGWATCH_VERSION}}).Set(1);
   for (auto reason : k_all_reject_reasons) rejected(reason);  // export zeros, not gaps

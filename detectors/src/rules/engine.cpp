@@ -159,7 +159,9 @@ rule_engine::rule_engine(std::shared_ptr<const rule_set> set, std::optional<std:
 
 rule_engine::~rule_engine() { hs_free_scratch(scratch_); }
 
-void rule_engine::on_batch_end() {
+void rule_engine::on_batch_end() { in_batch_ = false; }
+
+void rule_engine::follow_pack() {
   if (!pack_ || pack_->version() == pack_version_) return;
   auto [next, version] = pack_->current();
   if (adopt(std::move(next))) pack_version_ = version;
@@ -340,6 +342,10 @@ void rule_engine::on_event(const normalized_event& ev, alert_emitter& out) {
     std::fill(db_scanned_.begin(), db_scanned_.end(), 0);
     std::fill(detected_.begin(), detected_.end(), 0);
     generation_ = 1;
+  }
+  if (!in_batch_) {  // a batch's first event: the boundary where a reloaded set comes in
+    in_batch_ = true;
+    follow_pack();
   }
   ++seq_;
   for (const auto i : active_) on_rule(i, ev, out);

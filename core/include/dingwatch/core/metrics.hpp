@@ -47,6 +47,8 @@ class metrics {
   prometheus::Histogram& detect_seconds() { return *detect_seconds_; }
   prometheus::Histogram& alert_latency_seconds() { return *alert_latency_; }
   prometheus::Gauge& rules_loaded() { return *rules_loaded_; }
+  /// Rule reloads (SIGHUP, --watch): `success` published a new set, `error` kept the old one.
+  prometheus::Counter& config_reloads(bool success) { return success ? *reloads_ok_ : *reloads_error_; }
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -63,6 +65,8 @@ class metrics {
   prometheus::Histogram* detect_seconds_;
   prometheus::Histogram* alert_latency_;
   prometheus::Gauge* rules_loaded_;
+  prometheus::Counter* reloads_ok_;
+  prometheus::Counter* reloads_error_;
 };
 
 }  // namespace dingwatch

@@ -30,8 +30,9 @@
 /// many were dropped in `alert::suppressed`.
 ///
 /// Hot reload (reloader.hpp): an engine built on a `rule_pack` checks the pack's version
-/// at every batch boundary and adopts a newly published set there, keeping the state of
-/// the rules whose id and fingerprint did not change.
+/// at every batch boundary (before a batch's first event, after `on_batch_end`) and adopts
+/// a newly published set there, keeping the state of the rules whose id and fingerprint
+/// did not change.
 
 #include <cstdint>
 #include <list>
@@ -143,7 +144,8 @@ class rule_engine final : public detector {
 
   [[nodiscard]] std::string_view name() const noexcept override { return "rules"; }
   void on_event(const normalized_event& ev, alert_emitter& out) override;
-  /// Adopts the pack's newer set, if one was published (one atomic load otherwise).
+  /// Ends the batch: the next event starts one, and first adopts the pack's newer set if
+  /// one was published (one atomic load per batch otherwise).
   void on_batch_end() override;
 
   /// Switches to `next` (every rule of it; not for single-rule engines): rules with the
@@ -239,10 +241,12 @@ class rule_engine final : public detector {
   static int on_match(unsigned id, unsigned long long, unsigned long long, unsigned, void* ctx);
 
   void size_for_set();
+  void follow_pack();
 
   std::shared_ptr<const rule_set> set_;
   std::shared_ptr<const rule_pack> pack_;  ///< followed for hot reload, or null
   std::uint64_t pack_version_ = 0;
+  bool in_batch_ = false;  ///< between a batch's first event and its end
   std::shared_ptr<rule_metrics> metrics_;
   std::vector<std::uint32_t> active_;  ///< rules run, in evaluation order
   std::vector<bool> emits_;            ///< per rule: alerts leave the engine

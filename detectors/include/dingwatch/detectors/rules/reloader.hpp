@@ -6,7 +6,7 @@
 /// its engines run now. `reload()` loads the paths again on the caller's thread (parsing,
 /// Hyperscan compilation: the expensive part) and, only when the load has no error,
 /// publishes the new set — one mutex-guarded pointer swap and a version bump. Engines
-/// compare the version once per batch (`rule_engine::on_batch_end`, one atomic load) and
+/// compare the version once per batch (before a batch's first event, one atomic load) and
 /// adopt the new set there: the state of every rule whose id and `fingerprint` are
 /// unchanged moves over (windows, baselines, first-seen sets, suppression); new or
 /// changed rules start empty; removed rules' state is dropped. A load with errors
