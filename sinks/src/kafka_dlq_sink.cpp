@@ -1,7 +1,9 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "dingwatch/sinks/kafka_sinks.hpp"
@@ -10,6 +12,10 @@ namespace dingwatch {
 
 namespace {
 constexpr std::chrono::milliseconds k_ack_timeout{10'000};
+// librdkafka refuses messages above its message.max.bytes (1,000,000 by default) and
+// brokers above theirs (1 MiB): a bigger record, typically an `oversized` one, would
+// never reach the DLQ. Its first bytes go instead, with the original size in a header.
+constexpr std::size_t k_max_dead_letter_bytes = 900'000;
 }
 
 kafka_dlq_sink::kafka_dlq_sink(kafka_options options, std::string topic)
@@ -17,13 +23,18 @@ kafka_dlq_sink::kafka_dlq_sink(kafka_options options, std::string topic)
 
 void kafka_dlq_sink::write(const dead_letter& d) {
   const raw_record& r = *d.record;
-  const std::array<std::pair<std::string, std::string>, 4> headers = {{
+  const bool cut = r.bytes.size() > k_max_dead_letter_bytes;
+  const std::array<std::pair<std::string, std::string>, 5> headers = {{
       {"reason", std::string(to_string(d.reason))},
       {"source.topic", std::string(r.topic_name)},
       {"source.partition", std::to_string(r.ref.partition)},
       {"source.offset", std::to_string(r.ref.offset)},
+      {"original.size", std::to_string(r.bytes.size())},
   }};
-  if (!producer_.produce(topic_, r.key, r.bytes, headers)) enqueue_failed_ = true;
+  const std::string_view value = cut ? r.bytes.substr(0, k_max_dead_letter_bytes) : r.bytes;
+  // The size header only when the value was cut, so ordinary dead letters stay as they were.
+  const std::span<const std::pair<std::string, std::string>> sent(headers.data(), cut ? 5 : 4);
+  if (!producer_.produce(topic_, r.key, value, sent)) enqueue_failed_ = true;
 }
 
 bool kafka_dlq_sink::flush() {

@@ -32,7 +32,9 @@ class kafka_alert_sink final : public alert_sink {
   std::string topic_;
 };
 
-/// Writes dead letters (original bytes plus why and where from) to a Kafka topic.
+/// Writes dead letters (original bytes plus why and where from) to a Kafka topic. A
+/// record above 900,000 bytes (more than Kafka's default message size allows) keeps
+/// its first 900,000 bytes and gets an `original.size` header.
 class kafka_dlq_sink final : public dead_letter_sink {
  public:
   /// Throws std::runtime_error on a bad broker list or config key.
