@@ -36,6 +36,15 @@ decode_limits make_limits(const config& cfg) {
   return l;
 }
 
+metrics_endpoint make_metrics_endpoint(const config& cfg) {
+  metrics_endpoint e;
+  e.listen = cfg.metrics_listen;
+  e.tls_certificate = cfg.metrics_tls_certificate;
+  e.username = cfg.metrics_username;
+  e.password = cfg.metrics_password;
+  return e;
+}
+
 pipeline_options make_pipeline_options(const config& cfg, metrics* m) {
   pipeline_options o;
   jurisdiction_sources js = jurisdiction_sources::defaults();

@@ -7,6 +7,7 @@
 
 #include "config.hpp"
 #include "dingwatch/core/detector.hpp"
+#include "dingwatch/core/metrics.hpp"
 #include "dingwatch/core/pipeline.hpp"
 #include "dingwatch/core/sink.hpp"
 #include "dingwatch/ingest/dingtalk_decoder.hpp"
@@ -19,6 +20,9 @@ detector_factory make_detectors(const config& cfg);
 
 /// Decoder limits from the configuration.
 decode_limits make_limits(const config& cfg);
+
+/// The metrics endpoint (address, TLS, basic auth) from the configuration.
+metrics_endpoint make_metrics_endpoint(const config& cfg);
 
 /// Pipeline options from the configuration, with the jurisdiction enrichment (which
 /// counts cross-border bytes into `m` when given). Throws when a jurisdiction file has

@@ -26,11 +26,11 @@ int cmd_demo(const demo_args& args, shutdown_signal& shutdown) {
   const kafka_options kafka{broker.bootstrap(), {}};
 
   metrics m;
-  if (!cfg.metrics_listen.empty()) m.expose(cfg.metrics_listen);
+  if (!cfg.metrics_listen.empty()) m.expose(make_metrics_endpoint(cfg));
   std::fprintf(stderr,
-               "dingwatch demo: embedded Kafka on %s · metrics on http://%s/metrics\n"
+               "dingwatch demo: embedded Kafka on %s · metrics on %s\n"
                "  %d users, %.0f rec/s for %.0f s, incident rate %.3f, hostile-record rate %.4f, seed %llu\n\n",
-               broker.bootstrap().c_str(), cfg.metrics_listen.empty() ? "(off)" : cfg.metrics_listen.c_str(),
+               broker.bootstrap().c_str(), cfg.metrics_listen.empty() ? "(off)" : make_metrics_endpoint(cfg).url().c_str(),
                args.traffic.users, args.traffic.rate, args.traffic.duration, args.traffic.incident_rate,
                args.traffic.bad_rate, static_cast<unsigned long long>(args.traffic.seed));
 

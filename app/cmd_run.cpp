@@ -25,8 +25,8 @@ int cmd_run(const run_args& args, shutdown_signal& shutdown) {
   const kafka_options kafka{cfg.kafka.brokers, cfg.kafka.properties};
   metrics m;
   if (!cfg.metrics_listen.empty()) {
-    m.expose(cfg.metrics_listen);
-    spdlog::info("metrics on http://{}/metrics", cfg.metrics_listen);
+    m.expose(make_metrics_endpoint(cfg));
+    spdlog::info("metrics on {}", make_metrics_endpoint(cfg).url());
   }
 
   kafka_source_options so;

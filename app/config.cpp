@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "dingwatch/ingest/secret_ref.hpp"
+
 #include "dingwatch/report/render.hpp"
 #include "report_schedule.hpp"
 
@@ -42,6 +44,15 @@ class problems {
     }
   }
 
+  /// Replaces a `${ENV}` / `@file` reference in `value` by the secret it names.
+  void resolve_secret(const YAML::Node& at, std::string& value, const std::filesystem::path& base_dir) {
+    secret_value s = resolve_secret_ref(value, base_dir);
+    if (s.ok())
+      value = std::move(s.value);
+    else
+      add(at, s.error);
+  }
+
   void throw_if_any() const {
     if (list_.empty()) return;
     throw std::runtime_error(fmt::format("{} problem(s) in the configuration:\n  {}", list_.size(),
@@ -55,6 +66,12 @@ class problems {
 
 }  // namespace
 
+namespace {
+
+config from_yaml(const YAML::Node& root, const std::string& name, const std::filesystem::path& base_dir);
+
+}  // namespace
+
 config load_config(const std::filesystem::path& path) {
   YAML::Node root;
   try {
@@ -65,8 +82,24 @@ config load_config(const std::filesystem::path& path) {
     throw std::runtime_error(fmt::format("{}:{}:{}: {}", path.string(), e.mark.line + 1,
                                          e.mark.column + 1, e.msg));
   }
+  return from_yaml(root, path.string(), path.parent_path());
+}
+
+config load_config_text(std::string_view yaml, const std::string& name) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::ParserException& e) {
+    throw std::runtime_error(fmt::format("{}:{}:{}: {}", name, e.mark.line + 1, e.mark.column + 1, e.msg));
+  }
+  return from_yaml(root, name, std::filesystem::current_path());
+}
+
+namespace {
+
+config from_yaml(const YAML::Node& root, const std::string& name, const std::filesystem::path& base_dir) {
   config c;
-  problems p(path.string());
+  problems p(name);
   if (root.IsNull()) return c;
   if (!root.IsMap()) {
     p.add(root, "expected a mapping of sections (kafka, pipeline, limits, metrics, outputs, detectors, log)");
@@ -83,6 +116,7 @@ config load_config(const std::filesystem::path& path) {
     p.read(k, "alerts_topic", c.kafka.alerts_topic, "a topic name, or \"\" to disable");
     p.read(k, "dlq_topic", c.kafka.dlq_topic, "a topic name");
     p.read(k, "properties", c.kafka.properties, "a map of librdkafka properties");
+    for (auto& [key, value] : c.kafka.properties) p.resolve_secret(k["properties"][key], value, base_dir);
   }
   if (const auto s = root["pipeline"]) {
     p.only(s, {"threads", "batch_size", "max_batches_in_flight"}, "pipeline");
@@ -99,8 +133,14 @@ config load_config(const std::filesystem::path& path) {
     p.read(l, "max_array_elements", c.limits.max_array_elements, "a whole number");
   }
   if (const auto m = root["metrics"]) {
-    p.only(m, {"listen"}, "metrics");
+    p.only(m, {"listen", "tls_certificate", "username", "password"}, "metrics");
     p.read(m, "listen", c.metrics_listen, "ADDRESS:PORT, or \"\" to disable");
+    p.read(m, "tls_certificate", c.metrics_tls_certificate, "a PEM file holding the certificate and its private key");
+    p.read(m, "username", c.metrics_username, "the basic-auth user name Prometheus sends");
+    p.read(m, "password", c.metrics_password, "${ENV_VAR}, @/path/to/file, or the password");
+    p.resolve_secret(m["password"], c.metrics_password, base_dir);
+    if (c.metrics_username.empty() != c.metrics_password.empty())
+      p.add(m, "metrics: basic auth needs both 'username' and 'password'");
   }
   if (const auto o = root["outputs"]) {
     p.only(o, {"alerts_file", "dlq_file", "console", "evidence_dir", "store", "alertmanager"}, "outputs");
@@ -155,4 +195,5 @@ config load_config(const std::filesystem::path& path) {
   return c;
 }
 
+}  // namespace
 }  // namespace dingwatch

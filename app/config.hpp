@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace dingwatch {
@@ -35,7 +36,10 @@ struct config {
     std::size_t max_string_bytes = 64u << 10;
     std::size_t max_array_elements = 10'000;
   } limits;
-  std::string metrics_listen = "127.0.0.1:9464";  ///< empty disables the endpoint
+  std::string metrics_listen = "127.0.0.1:9464";  ///< empty disables the endpoint; a bare port binds 127.0.0.1
+  std::string metrics_tls_certificate;             ///< PEM (certificate + key): serve https
+  std::string metrics_username;                    ///< with a password: require basic auth
+  std::string metrics_password;                    ///< secret (`${ENV}` / `@file` in the file)
   std::string alerts_file;                         ///< JSONL alert log; empty = off
   std::string dlq_file;                            ///< offline dead letters; empty = off
   std::string evidence_dir;                        ///< hash-chained evidence log; empty = off
@@ -64,6 +68,12 @@ struct config {
 };
 
 /// Loads and validates `path`. Throws std::runtime_error listing every problem found.
+/// Secret references (`${ENV}`, `@file`, see ingest/secret_ref.hpp) in Kafka properties
+/// and the metrics password are resolved; relative files are next to `path`.
 config load_config(const std::filesystem::path& path);
+
+/// Same from YAML text; `name` stands for the file in messages, and relative secret
+/// files are resolved against the working directory.
+config load_config_text(std::string_view yaml, const std::string& name = "<config>");
 
 }  // namespace dingwatch

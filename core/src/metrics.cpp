@@ -1,6 +1,15 @@
 #include "dingwatch/core/metrics.hpp"
 
+#include <fmt/format.h>
 #include <prometheus/counter.h>
+#include <spdlog/spdlog.h>
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <vector>
 
 namespace dingwatch {
 
@@ -50,7 +59,92 @@ metrics::metrics() : registry_(std::make_shared<prometheus::Registry>()) {
 }
 
 void metrics::expose(const std::string& address) {
-  exposer_ = std::make_unique<prometheus::Exposer>(address);
+  metrics_endpoint e;
+  e.listen = address;
+  expose(e);
+}
+
+std::string metrics_endpoint::bind_address() const {
+  // CivetWeb binds every interface for a bare port; dingwatch means loopback.
+  std::string_view port = listen;
+  if (port.starts_with(':')) port.remove_prefix(1);
+  if (!port.empty() && port.find_first_not_of("0123456789") == std::string_view::npos)
+    return "127.0.0.1:" + std::string(port);
+  return listen;
+}
+
+std::string metrics_endpoint::url() const {
+  return fmt::format("{}://{}/metrics", tls_certificate.empty() ? "http" : "https", bind_address());
+}
+
+namespace {
+
+bool is_loopback(std::string_view address) {
+  return address.starts_with("127.") || address.starts_with("localhost:") || address.starts_with("[::1]:");
+}
+
+// Debian 12's CivetWeb (1.15) loads OpenSSL at run time and calls SSL_get_peer_certificate
+// for every https connection; OpenSSL 3 no longer exports it, so the first scrape would
+// call a null pointer and crash the process. Refuse TLS up front where that is the case.
+bool civetweb_tls_usable() {
+  void* ssl = ::dlopen("libssl.so", RTLD_LAZY | RTLD_LOCAL);
+  if (ssl == nullptr) return false;
+  const bool ok = ::dlsym(ssl, "SSL_get_peer_certificate") != nullptr;
+  ::dlclose(ssl);
+  return ok;
+}
+
+// Looks at every byte of `given` (no early exit), so response time does not reveal how
+// much of a guess was right.
+bool same_secret(std::string_view given, std::string_view expected) {
+  std::size_t diff = given.size() ^ expected.size();
+  for (std::size_t i = 0; i < given.size(); ++i)
+    diff |= static_cast<unsigned char>(given[i]) ^
+            static_cast<unsigned char>(i < expected.size() ? expected[i] : 0);
+  return diff == 0;
+}
+
+}  // namespace
+
+void metrics::expose(const metrics_endpoint& endpoint) {
+  const std::string address = endpoint.bind_address();
+  std::vector<std::string> options = {"listening_ports", endpoint.tls_certificate.empty() ? address : address + "s",
+                                      "num_threads", "2"};
+  if (!endpoint.tls_certificate.empty()) {
+    if (!civetweb_tls_usable())
+      throw std::runtime_error(
+          "metrics: TLS is unavailable on this system: its CivetWeb would crash on the first https scrape "
+          "(it calls SSL_get_peer_certificate, which OpenSSL 3 removed). Serve metrics on 127.0.0.1, or "
+          "with basic auth behind a TLS-terminating proxy (nginx, stunnel), and drop metrics.tls_certificate");
+    if (::access(endpoint.tls_certificate.c_str(), R_OK) != 0)
+      throw std::runtime_error(fmt::format("metrics: cannot read the TLS certificate {}: {}",
+                                           endpoint.tls_certificate, std::strerror(errno)));
+    options.insert(options.end(), {"ssl_certificate", endpoint.tls_certificate,
+                                   "ssl_protocol_version", "4"});  // TLS 1.2 and later only
+  }
+  try {
+    exposer_ = std::make_unique<prometheus::Exposer>(options);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(fmt::format(
+        "metrics: cannot serve {} ({}){}", endpoint.url(), e.what(),
+        endpoint.tls_certificate.empty()
+            ? std::string(" — is the port in use?")
+            : fmt::format(" — is the port in use, and does {} hold both the certificate and its private key (PEM)?",
+                          endpoint.tls_certificate)));
+  }
+  if (!endpoint.username.empty()) {
+    exposer_->RegisterAuth(
+        [user = endpoint.username, pass = endpoint.password](const std::string& u, const std::string& p) {
+          const bool user_ok = same_secret(u, user);  // both compared, whichever is wrong
+          const bool pass_ok = same_secret(p, pass);
+          return user_ok && pass_ok;
+        },
+        "dingwatch");
+  } else if (!is_loopback(address)) {
+    spdlog::warn("metrics on {} are reachable from other hosts without authentication; set metrics.username "
+                 "and metrics.password (and metrics.tls_certificate) in the configuration",
+                 endpoint.url());
+  }
   exposer_->RegisterCollectable(registry_);
 }
 

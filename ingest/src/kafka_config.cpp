@@ -21,8 +21,10 @@ std::vector<std::string> default_input_topics() {
 }
 
 bool is_secret_config_key(std::string_view key) noexcept {
-  static constexpr std::array<std::string_view, 6> markers = {
-      "password", "secret", "key.pem", "token", "sasl.jaas", "ssl.key"};
+  // sasl.oauthbearer.config carries client secrets inline; ssl.keystore.* and
+  // ssl.certificate.pem travel with keys in some deployments.
+  static constexpr std::array<std::string_view, 8> markers = {
+      "password", "secret", "key.pem", "token", "sasl.jaas", "ssl.key", "oauthbearer.config", "keystore"};
   std::string lower(key);
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });

@@ -22,6 +22,22 @@
 
 namespace dingwatch {
 
+/// Where and how /metrics is served (CivetWeb, through prometheus-cpp's Exposer).
+/// Safe by default: loopback only, so exposing it to other hosts is a decision, and one
+/// that can come with basic auth and TLS (refused where the system's CivetWeb cannot do it
+/// safely, see metrics.cpp).
+struct metrics_endpoint {
+  std::string listen = "127.0.0.1:9464";  ///< HOST:PORT; a bare PORT (or :PORT) binds 127.0.0.1
+  std::string tls_certificate;            ///< PEM holding the certificate and its key: https
+  std::string username;                   ///< with `password`: require HTTP basic auth
+  std::string password;                   ///< a secret: never logged
+
+  /// `listen` with a bare port completed to 127.0.0.1:PORT.
+  [[nodiscard]] std::string bind_address() const;
+  /// The scrape URL, http or https, for messages.
+  [[nodiscard]] std::string url() const;
+};
+
 class metrics {
  public:
   metrics();
@@ -31,6 +47,10 @@ class metrics {
 
   /// Serves /metrics on `address` ("127.0.0.1:9464"). Throws on bind failure.
   void expose(const std::string& address);
+  /// Serves /metrics as `endpoint` says (TLS, basic auth). Throws std::runtime_error
+  /// naming the address or certificate file when the server cannot start; warns when
+  /// the endpoint is reachable from other hosts without authentication.
+  void expose(const metrics_endpoint& endpoint);
 
   prometheus::Counter& consumed(std::string_view topic);
   prometheus::Counter& decoded(event_kind kind);
