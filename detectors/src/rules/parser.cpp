@@ -304,7 +304,8 @@ class loader {
         diags_.error(at(it->second), fmt::format("list '{}' must be a list of values", name),
                      "write [a, b, c] or one `- value` per line");
       } else {
-        for (const auto& v : it->second)
+        const YAML::Node values = it->second;  // a copy: it-> returns a proxy that dies before the loop
+        for (const auto& v : values)
           if (const auto s = scalar(v, "a list value")) def.values.push_back(*s);
       }
       lists_[name] = std::move(def);
@@ -437,7 +438,7 @@ class loader {
     std::vector<std::uint32_t> parts;
     for (auto it = n.begin(); it != n.end(); ++it) {
       const std::string key = it->first.Scalar();
-      const YAML::Node& v = it->second;
+      const YAML::Node v = it->second;  // a copy: it-> returns a proxy that dies with this statement
       if (key == "all" || key == "any") {
         cond_node c;
         c.kind = key == "all" ? cond_kind::all : cond_kind::any;
