@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 BIN := build/$(PRESET)/app/dingwatch
 DEMO_ARGS ?=
 
-.PHONY: all bootstrap build demo test bench clean
+.PHONY: all bootstrap build demo test test-asan test-fuzz bench clean
 
 all: build
 
@@ -19,8 +19,28 @@ build: bootstrap
 demo: build
 	$(BIN) demo $(DEMO_ARGS)
 
+# The release suite, then (for the default preset) the same suite under ASan + UBSan and
+# every fuzz target for FUZZ_SECONDS. Each step stops the run on failure; the last line
+# printed is ctest's summary of the fuzz run.
 test: build
 	ctest --preset $(PRESET) -j $(JOBS)
+ifeq ($(PRESET),release)
+	@$(MAKE) --no-print-directory test-asan
+	@$(MAKE) --no-print-directory test-fuzz
+endif
+
+# The whole test suite built with -fsanitize=address,undefined (halts on the first report).
+test-asan: bootstrap
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan -j $(JOBS)
+	ctest --preset asan -j $(JOBS)
+
+# libFuzzer targets (fuzz/, clang 16): each runs FUZZ_SECONDS over its seed corpus.
+FUZZ_SECONDS ?= 30
+test-fuzz: bootstrap
+	@cmake --preset fuzz -DDINGWATCH_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS)
+	ctest --preset fuzz -j $(JOBS)
 
 bench: build
 	build/$(PRESET)/bench/decode/decode_bench --benchmark_min_time=1 --benchmark_repetitions=5 --benchmark_report_aggregates_only=true

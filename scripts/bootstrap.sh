@@ -17,6 +17,9 @@ packages=(
   libmaxminddb-dev libmaxmind-db-writer-perl
   # benchmarks and test tools: Kafka CLI client, real Prometheus for dashboard checks
   libbenchmark-dev kcat prometheus prometheus-alertmanager python3
+  # fuzzing (clang 16 + libFuzzer; clang 14 lacks C++20 parenthesised aggregate init) and
+  # the metrics-endpoint security tests (self-signed certificate, HTTPS scrapes)
+  clang-16 libclang-rt-16-dev openssl curl
   # the weekly report's rendering test (headless browser) and CJK glyphs for its screenshots
   chromium fonts-noto-cjk
 )
