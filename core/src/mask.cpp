@@ -91,4 +91,51 @@ std::string mask_email(std::string_view email) {
   return out;
 }
 
+namespace {
+
+bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+bool is_upper(char c) noexcept { return c >= 'A' && c <= 'Z'; }
+/// ASCII characters that may appear in an e-mail address.
+bool is_mail_char(char c) noexcept {
+  return is_digit(c) || is_upper(c) || (c >= 'a' && c <= 'z') || c == '.' || c == '_' || c == '-' || c == '+';
+}
+
+}  // namespace
+
+std::string mask_text(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    // An e-mail address: mail characters around an '@'.
+    if (text[i] == '@' && !out.empty()) {
+      std::size_t from = out.size();
+      while (from > 0 && is_mail_char(out[from - 1])) --from;
+      std::size_t to = i + 1;
+      while (to < text.size() && is_mail_char(text[to])) ++to;
+      if (from < out.size() && to > i + 1) {
+        const std::string local = out.substr(from);
+        out.resize(from);
+        out += mask_email(local + std::string(text.substr(i, to - i)));
+        i = to;
+        continue;
+      }
+    }
+    // An identity number: [A-Z]{0,2} digit{6,} ("(" X ")")?, not inside a longer word.
+    std::size_t j = i;
+    while (j < text.size() && j - i < 2 && is_upper(text[j])) ++j;
+    const std::size_t digits_from = j;
+    while (j < text.size() && is_digit(text[j])) ++j;
+    const bool starts_word = i == 0 || !(is_upper(text[i - 1]) || is_digit(text[i - 1]));
+    if (starts_word && j - digits_from >= 6) {
+      if (j + 2 < text.size() && text[j] == '(' && text[j + 2] == ')') j += 3;
+      out += mask_id(text.substr(i, j - i));
+      i = j;
+      continue;
+    }
+    out += text[i++];
+  }
+  return out;
+}
+
 }  // namespace dingwatch

@@ -28,3 +28,13 @@ TEST_CASE("names keep the first character of each word, UTF-8 aware") {
 TEST_CASE("e-mail addresses keep the first letter and the domain") {
   CHECK(mask_email("maria.f@example.mo") == "m***@example.mo");
 }
+
+TEST_CASE("free text keeps its words and masks the identity numbers and e-mail addresses in it") {
+  CHECK(mask_text("身份證副本_110101199003077774.pdf") == "身份證副本_1****4.pdf");
+  CHECK(mask_text("新員工資料 A123456(3).docx") == "新員工資料 A****6(3).docx");
+  CHECK(mask_text("入職登記 陳大文 1234567(8)") == "入職登記 陳大文 1****7(8)");
+  CHECK(mask_text("send to maria.f@example.mo today") == "send to m***@example.mo today");
+  CHECK(mask_text("會議記錄 2026-11.docx") == "會議記錄 2026-11.docx");  // short numbers stay
+  CHECK(mask_text("Q4 report v12345.xlsx") == "Q4 report v12345.xlsx");
+  CHECK(mask_text("") == "");
+}

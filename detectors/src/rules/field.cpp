@@ -14,6 +14,14 @@ namespace dingwatch::rules {
 namespace {
 
 using ft = field_type;
+
+/// DingTalk's receiverTypeView for a group chat (群, 群組), or an English rendering.
+bool is_group_receiver(std::string_view type) noexcept {
+  if (type.find("群") != std::string_view::npos) return true;
+  std::string lower(type.substr(0, 16));
+  for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  return lower.find("group") != std::string::npos || lower.find("chat") != std::string::npos;
+}
 using fm = field_mask;
 
 constexpr std::array<field_info, 44> k_fields = {{
@@ -32,14 +40,14 @@ constexpr std::array<field_info, 44> k_fields = {{
     {"source.ip", field_id::source_ip, ft::string, fm::none, "ip (ipAddress / ip_address)"},
     {"platform", field_id::platform, ft::string, fm::none, "platform (platformView, browser)"},
     {"device", field_id::device, ft::string, fm::none, "device (deviceSN, user_mac_addr)"},
-    {"file.name", field_id::file_name, ft::string, fm::none, "resource (file name or document title)"},
+    {"file.name", field_id::file_name, ft::string, fm::text, "resource (file name or document title); ID numbers masked"},
     {"file.extension", field_id::file_extension, ft::string, fm::none, "resource_ext"},
     {"file.size", field_id::file_size, ft::number, fm::none, "resource_size (bytes)"},
     {"receiver.type", field_id::receiver_type, ft::string, fm::none, "receiver_type (receiverTypeView, e.g. 群)"},
-    {"receiver.name", field_id::receiver_name, ft::string, fm::none, "receiver_name"},
+    {"receiver.name", field_id::receiver_name, ft::string, fm::receiver, "receiver_name: a group title, or a person's name (masked)"},
     {"module", field_id::module, ft::string, fm::none, "module (operateModuleView, e.g. 釘盤)"},
     {"chat.id", field_id::chat_id, ft::string, fm::none, "chat_id"},
-    {"chat.title", field_id::chat_title, ft::string, fm::none, "title (chat or approval title)"},
+    {"chat.title", field_id::chat_title, ft::string, fm::text, "title (chat or approval title); ID numbers masked"},
     {"process.code", field_id::process_code, ft::string, fm::none, "process_code"},
     {"process.status", field_id::process_status, ft::string, fm::none, "process_status (start / finish / terminate)"},
     {"process.result", field_id::process_result, ft::string, fm::none, "process_result (agree / refuse)"},
@@ -169,6 +177,9 @@ std::string display_value(const normalized_event& ev, field_id id, bool masked) 
   }
   const std::string_view s = string_value(ev, id);
   if (masked && f.mask == field_mask::name && !s.empty()) return mask_name(s);
+  if (masked && f.mask == field_mask::text && !s.empty()) return mask_text(s);
+  if (masked && f.mask == field_mask::receiver && !s.empty())
+    return is_group_receiver(ev.receiver_type) ? mask_text(s) : mask_name(s);
   return std::string(s);
 }
 

@@ -25,4 +25,10 @@ std::string mask_name(std::string_view name);
 /// `maria.f@example.mo` → `m***@example.mo`.
 std::string mask_email(std::string_view email);
 
+/// Free text (file names, chat titles): every identity-number-like run — up to two
+/// capital letters, 6 or more digits, an optional bracketed check character — is masked
+/// with `mask_id`, and every e-mail address with `mask_email`; the rest is kept.
+/// `身份證副本_110101199003077774.pdf` → `身份證副本_1****4.pdf`.
+std::string mask_text(std::string_view text);
+
 }  // namespace dingwatch

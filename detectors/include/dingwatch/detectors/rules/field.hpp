@@ -75,7 +75,12 @@ enum class field_id : std::uint8_t {
 enum class field_type : std::uint8_t { string, number, boolean };
 
 /// How a field's value is masked when quoted in an alert (PDPA Art. 5 minimization).
-enum class field_mask : std::uint8_t { none, name };
+enum class field_mask : std::uint8_t {
+  none,
+  name,  ///< a person's name: `mask_name`
+  text,  ///< free text that may quote identity numbers or e-mail addresses: `mask_text`
+  receiver,  ///< a group's title (`text`) or, for any other receiver type, a person (`name`)
+};
 
 /// One row of the field table.
 struct field_info {
