@@ -1,5 +1,5 @@
 #pragma once
-/// The sharded pipeline: source → decode → route by (corp, user) → detect → sinks → commit.
+/// The sharded pipeline: source → decode → route by user → enrich → detect → sinks → commit.
 ///
 /// Threads: the caller's thread runs ingest (poll, decode, route, commit); each of N
 /// shards runs its own detectors on its own thread. A batch of records travels as one
