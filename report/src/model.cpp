@@ -79,28 +79,33 @@ void articles(const alert_store& store, const period& cur, report_model& m) {
 
 void rules(const alert_store& store, const period& cur, std::size_t top, report_model& m) {
   std::vector<rule_row> all;
-  store.select("SELECT rule_id, rule_name, family, severity, SUM(timestamp_ms >= ?3), SUM(timestamp_ms < ?3) "
+  store.select("SELECT rule_id, family, severity, SUM(timestamp_ms >= ?3), SUM(timestamp_ms < ?3) "
                "FROM alerts WHERE timestamp_ms >= ?1 AND timestamp_ms < ?2 GROUP BY rule_id",
                {cur.previous().from_ms, cur.to_ms, cur.from_ms}, [&](const row_view& r) {
-                 if (r.integer(4) == 0) return;
-                 all.push_back({std::string(r.text(0)), std::string(r.text(1)), std::string(r.text(2)),
-                                std::string(r.text(3)), {r.integer(4), r.integer(5)}});
+                 if (r.integer(3) == 0) return;
+                 all.push_back({std::string(r.text(0)), {}, std::string(r.text(1)), std::string(r.text(2)),
+                                {r.integer(3), r.integer(4)}});
                });
   m.rules_fired = static_cast<std::int64_t>(all.size());
   std::sort(all.begin(), all.end(), [](const rule_row& a, const rule_row& b) {
     return a.alerts.current != b.alerts.current ? a.alerts.current > b.alerts.current : a.id < b.id;
   });
   if (all.size() > top) all.resize(top);
+  // Names are not in the covering index: fetch them for the rows shown only.
+  for (rule_row& r : all)
+    store.select("SELECT rule_name FROM alerts WHERE rule_id = ?1 AND timestamp_ms < ?2 ORDER BY timestamp_ms DESC "
+                 "LIMIT 1",
+                 {r.id, cur.to_ms}, [&](const row_view& row) { r.name = row.text(0); });
   m.top_rules = std::move(all);
 }
 
 void users(const alert_store& store, const period& cur, std::size_t top, report_model& m) {
   std::vector<user_row> all;
-  store.select("SELECT user_id, MAX(user_name), COUNT(*), SUM(severity = 'critical'), SUM(severity = 'high'), "
+  store.select("SELECT user_id, '', COUNT(*), SUM(severity = 'critical'), SUM(severity = 'high'), "
                "SUM(severity = 'medium'), SUM(severity = 'low'), COUNT(DISTINCT rule_id) FROM alerts "
                "WHERE timestamp_ms >= ?1 AND timestamp_ms < ?2 AND user_id != '' GROUP BY user_id",
                {cur.from_ms, cur.to_ms}, [&](const row_view& r) {
-                 user_row u{std::string(r.text(0)), std::string(r.text(1)), 0, r.integer(2), {}, r.integer(7)};
+                 user_row u{std::string(r.text(0)), {}, 0, r.integer(2), {}, r.integer(7)};
                  for (int i = 0; i < 4; ++i) {
                    u.by_severity[i] = r.integer(3 + i);
                    u.score += u.by_severity[i] * k_risk_weights[3 - i];
@@ -115,6 +120,11 @@ void users(const alert_store& store, const period& cur, std::size_t top, report_
   const std::size_t n = std::min(top, all.size());
   std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n), all.end(), by_risk);
   all.resize(n);
+  // The name as last stored in the period (already masked); only for the rows shown.
+  for (user_row& u : all)
+    store.select("SELECT user_name FROM alerts WHERE user_id = ?1 AND timestamp_ms >= ?2 AND timestamp_ms < ?3 AND "
+                 "user_name != '' ORDER BY timestamp_ms DESC LIMIT 1",
+                 {u.id, cur.from_ms, cur.to_ms}, [&](const row_view& r) { u.name = r.text(0); });
   m.top_users = std::move(all);
 }
 
@@ -172,19 +182,24 @@ std::string evidence_summary(std::string_view json, std::size_t limit) {
 }
 
 void incidents(const alert_store& store, const period& cur, std::size_t limit, report_model& m) {
-  constexpr std::string_view where =
-      "FROM alerts WHERE timestamp_ms >= ?1 AND timestamp_ms < ?2 AND severity IN ('critical', 'high')";
-  store.select(fmt::format("SELECT COUNT(*) {}", where), {cur.from_ms, cur.to_ms},
-               [&](const row_view& r) { m.incidents_total = r.integer(0); });
-  store.select(fmt::format("SELECT id, timestamp_ms, rule_id, rule_name, family, severity, user_id, user_name, "
-                           "message, json {} ORDER BY severity = 'critical' DESC, timestamp_ms DESC, id LIMIT ?3",
-                           where),
-               {cur.from_ms, cur.to_ms, static_cast<std::int64_t>(limit)}, [&](const row_view& r) {
-                 m.incidents.push_back({std::string(r.text(0)), r.integer(1), std::string(r.text(2)),
-                                        std::string(r.text(3)), std::string(r.text(4)), std::string(r.text(5)),
-                                        std::string(r.text(6)), std::string(r.text(7)), std::string(r.text(8)),
-                                        evidence_summary(r.text(9), 240)});
-               });
+  store.select("SELECT COUNT(*) FROM alerts WHERE timestamp_ms >= ?1 AND timestamp_ms < ?2 AND "
+               "severity IN ('critical', 'high')",
+               {cur.from_ms, cur.to_ms}, [&](const row_view& r) { m.incidents_total = r.integer(0); });
+  // Critical first, then high; newest first within each (walking the time index backwards,
+  // so only the rows listed are read in full).
+  for (const std::string_view sev : {"critical", "high"}) {
+    if (m.incidents.size() >= limit) break;
+    store.select("SELECT id, timestamp_ms, rule_id, rule_name, family, severity, user_id, user_name, message, json "
+                 "FROM alerts INDEXED BY alerts_time WHERE timestamp_ms >= ?1 AND timestamp_ms < ?2 AND severity = ?3 "
+                 "ORDER BY timestamp_ms DESC, rowid DESC LIMIT ?4",
+                 {cur.from_ms, cur.to_ms, sev, static_cast<std::int64_t>(limit - m.incidents.size())},
+                 [&](const row_view& r) {
+                   m.incidents.push_back({std::string(r.text(0)), r.integer(1), std::string(r.text(2)),
+                                          std::string(r.text(3)), std::string(r.text(4)), std::string(r.text(5)),
+                                          std::string(r.text(6)), std::string(r.text(7)), std::string(r.text(8)),
+                                          evidence_summary(r.text(9), 240)});
+                 });
+  }
 }
 
 void health(const alert_store& store, const period& cur, std::int64_t now_ms, report_model& m) {

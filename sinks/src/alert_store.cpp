@@ -44,6 +44,7 @@ CREATE INDEX IF NOT EXISTS alerts_user   ON alerts(user_id, timestamp_ms);
 
 // Version 2 only adds tables, so migrating a version-1 file is running this.
 constexpr const char* k_schema_v2 = R"sql(
+CREATE INDEX IF NOT EXISTS alerts_report ON alerts(timestamp_ms, family, severity, rule_id, user_id, pdpa);
 CREATE TABLE IF NOT EXISTS pipeline_minutes (
   minute_ms          INTEGER NOT NULL,
   process            TEXT NOT NULL,
@@ -106,6 +107,16 @@ stmt_ptr prepare_range(sqlite3* db, const std::filesystem::path& path, const std
   sqlite3_bind_int64(raw, 1, from_ms);
   sqlite3_bind_int64(raw, 2, to_ms);
   return s;
+}
+
+/// Ends a transaction: ROLLBACK after a failed step (`ok` false), else COMMIT, itself
+/// rolled back and logged when it fails. Resets `s` for its next use.
+bool end_transaction(sqlite3* db, sqlite3_stmt* s, const std::filesystem::path& path, bool ok, std::string_view what) {
+  sqlite3_reset(s);
+  if (ok && sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK) return true;
+  if (ok) spdlog::error("alert store {}: commit of {} failed: {}", path.string(), what, sqlite3_errmsg(db));
+  sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+  return false;
 }
 
 }  // namespace
@@ -203,18 +214,10 @@ bool alert_store::write(std::span<const alert> alerts) {
     bind_text(s, 18, to_json(a));
     if (sqlite3_step(s) != SQLITE_DONE) {
       spdlog::error("alert store {}: insert of alert {} failed: {}", path_.string(), a.id, sqlite3_errmsg(db_));
-      sqlite3_reset(s);
-      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-      return false;
+      return end_transaction(db_, s, path_, false, "alerts");
     }
   }
-  sqlite3_reset(insert_);
-  if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
-    spdlog::error("alert store {}: commit failed: {}", path_.string(), sqlite3_errmsg(db_));
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    return false;
-  }
-  return true;
+  return end_transaction(db_, insert_, path_, true, "alerts");
 }
 
 std::vector<alert_row> alert_store::alerts_between(std::int64_t from_ms, std::int64_t to_ms) const {
@@ -290,7 +293,7 @@ std::int64_t row_view::integer(int i) const noexcept { return sqlite3_column_int
 
 bool row_view::is_null(int i) const noexcept { return sqlite3_column_type(s_, i) == SQLITE_NULL; }
 
-void alert_store::select(std::string_view sql, std::initializer_list<std::int64_t> params,
+void alert_store::select(std::string_view sql, std::initializer_list<sql_param> params,
                          const std::function<void(const row_view&)>& row) const {
   std::lock_guard lock(mutex_);
   sqlite3_stmt* raw = nullptr;
@@ -298,7 +301,13 @@ void alert_store::select(std::string_view sql, std::initializer_list<std::int64_
     fail(db_, path_);
   const stmt_ptr s(raw);
   int i = 0;
-  for (const std::int64_t p : params) sqlite3_bind_int64(raw, ++i, p);
+  for (const sql_param& p : params) {
+    ++i;
+    if (const auto* n = std::get_if<std::int64_t>(&p))
+      sqlite3_bind_int64(raw, i, *n);
+    else
+      bind_text(raw, i, std::get<std::string_view>(p));
+  }
   const row_view view(raw);
   int rc;
   while ((rc = sqlite3_step(raw)) == SQLITE_ROW) row(view);
@@ -378,18 +387,10 @@ bool alert_store::record_rule_versions(std::span<const rule_version> rules, std:
     sqlite3_bind_int64(raw, 6, now_ms);
     if (sqlite3_step(raw) != SQLITE_DONE) {
       spdlog::error("alert store {}: cannot record rule {}: {}", path_.string(), r.id, sqlite3_errmsg(db_));
-      sqlite3_reset(raw);
-      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-      return false;
+      return end_transaction(db_, raw, path_, false, "rule versions");
     }
   }
-  sqlite3_reset(raw);
-  if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
-    spdlog::error("alert store {}: cannot commit rule versions: {}", path_.string(), sqlite3_errmsg(db_));
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    return false;
-  }
-  return true;
+  return end_transaction(db_, raw, path_, true, "rule versions");
 }
 
 namespace {

@@ -227,6 +227,10 @@ TEST_CASE("a version-1 store is read as is and migrated in place when opened for
                          "rule_name TEXT, family TEXT, severity TEXT, pdpa TEXT, user_id TEXT, user_name TEXT, corp_id TEXT, "
                          "source_ip TEXT, source_country TEXT, destination_domain TEXT, destination_country TEXT, "
                          "count INTEGER, message TEXT, suppressed INTEGER, json TEXT NOT NULL);"
+                         "CREATE INDEX alerts_time ON alerts(timestamp_ms);"
+                         "CREATE INDEX alerts_rule ON alerts(rule_id, timestamp_ms);"
+                         "CREATE INDEX alerts_family ON alerts(family, timestamp_ms);"
+                         "CREATE INDEX alerts_user ON alerts(user_id, timestamp_ms);"
                          "INSERT INTO alerts VALUES ('a1', 1795000000000, 'DW-AA-002', 'n', 'anomalous_access', 'medium', "
                          "'15', 'u1', '陳**', 'c', '', '', '', '', 1, 'm', 0, '{}');"
                          "PRAGMA user_version = 1;",
@@ -249,6 +253,10 @@ TEST_CASE("a version-1 store is read as is and migrated in place when opened for
     const alert_store rw(db);
     CHECK(rw.has_table("pipeline_minutes"));
     CHECK(rw.has_table("rule_versions"));
+    bool covering = false;
+    rw.select("SELECT name FROM sqlite_master WHERE type = 'index'", {},
+              [&](const row_view& r) { covering |= r.text(0) == "alerts_report"; });
+    CHECK(covering);
     CHECK(rw.size() == 1);
     std::int64_t version = 0;
     rw.select("PRAGMA user_version", {}, [&](const row_view& r) { version = r.integer(0); });

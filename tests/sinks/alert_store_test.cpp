@@ -114,12 +114,12 @@ TEST_CASE("alert store has indexes on time, rule, family and user, WAL and synch
     sqls += reinterpret_cast<const char*>(sqlite3_column_text(s, 1));
   }
   sqlite3_finalize(s);
-  CHECK(indexes == std::set<std::string>{"alerts_time", "alerts_rule", "alerts_family", "alerts_user"});
+  CHECK(indexes == std::set<std::string>{"alerts_time", "alerts_rule", "alerts_family", "alerts_user", "alerts_report"});
   CHECK_THAT(sqls, Catch::Contains("(timestamp_ms)") && Catch::Contains("(rule_id") &&
                        Catch::Contains("(family") && Catch::Contains("(user_id"));
   CHECK(pragma(store.handle(), "PRAGMA journal_mode") == "wal");
   CHECK(pragma(store.handle(), "PRAGMA synchronous") == "2");  // FULL
-  CHECK(pragma(store.handle(), "PRAGMA user_version") == "1");
+  CHECK(pragma(store.handle(), "PRAGMA user_version") == "2");  // v2: pipeline_minutes, rule_versions, alerts_report
 }
 
 TEST_CASE("a read-only alert store queries but refuses writes", "[store]") {

@@ -14,7 +14,10 @@
 ///            count INTEGER, message, suppressed INTEGER,
 ///            json TEXT NOT NULL)               -- the full ECS JSON (core's to_json)
 ///     indexes: alerts_time(timestamp_ms), alerts_rule(rule_id, timestamp_ms),
-///              alerts_family(family, timestamp_ms), alerts_user(user_id, timestamp_ms)
+///              alerts_family(family, timestamp_ms), alerts_user(user_id, timestamp_ms),
+///              alerts_report(timestamp_ms, family, severity, rule_id, user_id, pdpa)
+///              (v2: covers the weekly report's aggregations, so they never read the
+///              wide rows with their JSON; a v1 file gets it when first opened for writing)
 ///     pipeline_minutes(minute_ms, process,      -- PRIMARY KEY; minute start, epoch ms UTC
 ///            command,                          -- run, demo or replay
 ///            records_read, records_decoded, events, alerts, rejected INTEGER,
@@ -44,6 +47,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "dingwatch/core/reject.hpp"
@@ -83,6 +87,9 @@ struct rule_version {
   int version = 1;
   std::string hash;  ///< hex digest of the rule's YAML
 };
+
+/// A parameter of `select`: an integer or a text.
+using sql_param = std::variant<std::int64_t, std::string_view>;
 
 /// One result row of `select`, valid only inside the callback.
 class row_view {
@@ -133,7 +140,7 @@ class alert_store final : public alert_sink {
   /// Runs one read-only query (reports): `params` are bound as ?1, ?2 … and `row` is
   /// called for each result row. Throws std::runtime_error naming the file and SQLite's
   /// message (a bad query is a programming error, not a runtime condition).
-  void select(std::string_view sql, std::initializer_list<std::int64_t> params,
+  void select(std::string_view sql, std::initializer_list<sql_param> params,
               const std::function<void(const row_view&)>& row) const;
 
   /// True when the file has table `name` (a version-1 file opened read-only has not
