@@ -37,6 +37,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <stdexcept>
 #include <string>
 
@@ -88,6 +89,21 @@ void BM_allocations(benchmark::State& state, bool detect) {
 BENCHMARK_CAPTURE(BM_allocations, decode, false)->Iterations(5)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_allocations, decode_detect, true)->Iterations(5)->Unit(benchmark::kMillisecond);
 
+std::string_view kind_name(rules::stateful_kind k) {
+  using rules::stateful_kind;
+  switch (k) {
+    case stateful_kind::none: return "stateless";
+    case stateful_kind::event_count: return "event_count";
+    case stateful_kind::value_count: return "value_count";
+    case stateful_kind::value_sum: return "value_sum";
+    case stateful_kind::temporal: return "temporal";
+    case stateful_kind::temporal_ordered: return "temporal_ordered";
+    case stateful_kind::baseline: return "baseline";
+    case stateful_kind::first_seen: return "first_seen";
+  }
+  return "other";
+}
+
 /// The default pack loaded afresh with every rule's key cap lifted above `users`.
 detect_pack uncapped_pack(std::size_t users) {
   rules::load_result r = rules::load_rules({rules::default_rules_dir().string()});
@@ -137,12 +153,17 @@ void BM_state_per_user(benchmark::State& state) {
     const std::int64_t rss_after = rss_bytes();
 
     std::size_t keys = 0, accounted = 0;
+    std::map<std::string, std::size_t> keys_by_kind;  // which stateful kinds hold the users
     for (std::size_t i = 0; i < pack.rules->rules.size(); ++i) {
+      const rules::compiled_rule& r = pack.rules->rules[i];
       const std::size_t k = s.engine().tracked_keys(i);
       keys += k;
-      accounted += k * rules::rule_engine::bytes_per_key(pack.rules->rules[i], key_chars);
+      accounted += k * rules::rule_engine::bytes_per_key(r, key_chars);
+      keys_by_kind[std::string(kind_name(r.stateful))] += k;
     }
     const auto per_user = [&](double v) { return v / static_cast<double>(users); };
+    for (const auto& [kind, k] : keys_by_kind)
+      if (k > 0) state.counters["keys_per_user_" + kind] = per_user(static_cast<double>(k));
     state.counters["users"] = static_cast<double>(users);
     state.counters["tracked_keys_per_user"] = per_user(static_cast<double>(keys));
     state.counters["accounted_B_per_user"] = per_user(static_cast<double>(accounted));
