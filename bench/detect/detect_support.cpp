@@ -151,9 +151,9 @@ pass_counts detect_pass(const detect_corpus& c, decode_stage& d, detect_stage& s
   return n;
 }
 
-std::size_t parse_pass(const detect_corpus& c, simdjson::ondemand::parser& parser) {
+std::size_t parse_pass(std::span<const raw_record> records, simdjson::ondemand::parser& parser) {
   std::size_t checksum = 0;
-  for (const raw_record& r : c.batch.records()) {
+  for (const raw_record& r : records) {
     simdjson::ondemand::document doc;
     const simdjson::padded_string_view json(r.bytes.data(), r.bytes.size(), r.bytes.size() + k_record_padding);
     if (parser.iterate(json).get(doc)) continue;

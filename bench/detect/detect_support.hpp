@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "dingwatch/core/detector.hpp"
@@ -96,8 +97,9 @@ pass_counts decode_pass(const detect_corpus& c, decode_stage& d, std::uint64_t p
 pass_counts detect_pass(const detect_corpus& c, decode_stage& d, detect_stage& s, std::uint64_t pass);
 
 /// The parse-only baseline of bench/decode: simdjson on-demand over every record, touching
-/// every key and the raw token of every scalar. Returns a checksum.
-std::size_t parse_pass(const detect_corpus& c, simdjson::ondemand::parser& parser);
+/// every key and the raw token of every scalar. Returns a checksum. (The same walk as
+/// decode_bench's; that file could call this one.)
+std::size_t parse_pass(std::span<const raw_record> records, simdjson::ondemand::parser& parser);
 
 /// CPU time of the calling thread, in nanoseconds.
 double thread_cpu_ns();
