@@ -41,62 +41,57 @@ int severity_rank(std::string_view s) noexcept {
 
 void add(change& c, bool current, std::int64_t n) { (current ? c.current : c.previous) += n; }
 
-void headline_and_days(const alert_store& store, const period& cur, report_model& m) {
+/// One pass over the covering index for every count by day, family, severity, rule and
+/// article of both periods; then the distinct users. Fills the headline, the days, the
+/// articles and the top rules (names fetched for the rows shown only).
+void counts(const alert_store& store, const period& cur, std::size_t top, report_model& m) {
   const period prev = cur.previous();
   for (std::int64_t d = cur.from_ms; d < cur.to_ms; d += k_day_ms) m.days.push_back({d, {}});
-  store.select("SELECT " DW_DAY ", family, severity, COUNT(*) FROM alerts WHERE timestamp_ms >= ?1 AND "
-               "timestamp_ms < ?2 GROUP BY 1, 2, 3",
+  std::map<std::string, change> by_article;
+  std::map<std::string, rule_row> by_rule;
+  store.select("SELECT " DW_DAY ", family, severity, rule_id, pdpa, COUNT(*) FROM alerts WHERE timestamp_ms >= ?1 AND "
+               "timestamp_ms < ?2 GROUP BY 1, 2, 3, 4, 5",
                {prev.from_ms, cur.to_ms}, [&](const row_view& r) {
                  const std::int64_t day_ms = r.integer(0) * k_day_ms - k_macau_offset_ms;
                  const bool is_current = day_ms >= cur.from_ms;
-                 const std::int64_t n = r.integer(3);
+                 const std::int64_t n = r.integer(5);
                  add(m.alerts, is_current, n);
-                 if (severity_rank(r.text(2)) == 0 || severity_rank(r.text(2)) == 1) add(m.high_or_critical, is_current, n);
+                 const int sev = severity_rank(r.text(2));
+                 if (sev == 0 || sev == 1) add(m.high_or_critical, is_current, n);
                  const int f = family_index(r.text(1));
                  if (is_current && f >= 0) m.days[static_cast<std::size_t>((day_ms - cur.from_ms) / k_day_ms)].by_family[f] += n;
+                 for (const auto article : split(r.text(4), ','))
+                   if (!article.empty()) add(by_article[std::string(article)], is_current, n);
+                 rule_row& rule = by_rule[std::string(r.text(3))];
+                 if (rule.id.empty()) rule = {std::string(r.text(3)), {}, std::string(r.text(1)), std::string(r.text(2)), {}};
+                 add(rule.alerts, is_current, n);
                });
   store.select("SELECT timestamp_ms >= ?3, COUNT(DISTINCT user_id) FROM alerts WHERE timestamp_ms >= ?1 AND "
                "timestamp_ms < ?2 AND user_id != '' GROUP BY 1",
                {prev.from_ms, cur.to_ms, cur.from_ms},
                [&](const row_view& r) { add(m.users, r.integer(0) != 0, r.integer(1)); });
-}
 
-void articles(const alert_store& store, const period& cur, report_model& m) {
-  std::map<std::string, change> by;
-  store.select("SELECT pdpa, timestamp_ms >= ?3, COUNT(*) FROM alerts WHERE timestamp_ms >= ?1 AND timestamp_ms < ?2 "
-               "GROUP BY 1, 2",
-               {cur.previous().from_ms, cur.to_ms, cur.from_ms}, [&](const row_view& r) {
-                 for (const auto article : split(r.text(0), ','))
-                   if (!article.empty()) add(by[std::string(article)], r.integer(1) != 0, r.integer(2));
-               });
-  for (auto& [article, c] : by)
+  for (auto& [article, c] : by_article)
     if (c.current > 0) m.articles.push_back({article, c});
   std::sort(m.articles.begin(), m.articles.end(), [](const article_row& a, const article_row& b) {
     if (a.alerts.current != b.alerts.current) return a.alerts.current > b.alerts.current;
     return std::make_pair(a.article.size(), a.article) < std::make_pair(b.article.size(), b.article);
   });
-}
 
-void rules(const alert_store& store, const period& cur, std::size_t top, report_model& m) {
-  std::vector<rule_row> all;
-  store.select("SELECT rule_id, family, severity, SUM(timestamp_ms >= ?3), SUM(timestamp_ms < ?3) "
-               "FROM alerts WHERE timestamp_ms >= ?1 AND timestamp_ms < ?2 GROUP BY rule_id",
-               {cur.previous().from_ms, cur.to_ms, cur.from_ms}, [&](const row_view& r) {
-                 if (r.integer(3) == 0) return;
-                 all.push_back({std::string(r.text(0)), {}, std::string(r.text(1)), std::string(r.text(2)),
-                                {r.integer(3), r.integer(4)}});
-               });
-  m.rules_fired = static_cast<std::int64_t>(all.size());
-  std::sort(all.begin(), all.end(), [](const rule_row& a, const rule_row& b) {
+  std::vector<rule_row> fired;
+  for (auto& [id, r] : by_rule)
+    if (r.alerts.current > 0) fired.push_back(std::move(r));
+  m.rules_fired = static_cast<std::int64_t>(fired.size());
+  std::sort(fired.begin(), fired.end(), [](const rule_row& a, const rule_row& b) {
     return a.alerts.current != b.alerts.current ? a.alerts.current > b.alerts.current : a.id < b.id;
   });
-  if (all.size() > top) all.resize(top);
+  if (fired.size() > top) fired.resize(top);
   // Names are not in the covering index: fetch them for the rows shown only.
-  for (rule_row& r : all)
+  for (rule_row& r : fired)
     store.select("SELECT rule_name FROM alerts WHERE rule_id = ?1 AND timestamp_ms < ?2 ORDER BY timestamp_ms DESC "
                  "LIMIT 1",
                  {r.id, cur.to_ms}, [&](const row_view& row) { r.name = row.text(0); });
-  m.top_rules = std::move(all);
+  m.top_rules = std::move(fired);
 }
 
 void users(const alert_store& store, const period& cur, std::size_t top, report_model& m) {
@@ -309,9 +304,7 @@ report_model build_report(const alert_store& store, const report_options& o) {
   m.current = o.span;
   m.previous = o.span.previous();
   m.generated_ms = o.generated_ms;
-  headline_and_days(store, o.span, m);
-  articles(store, o.span, m);
-  rules(store, o.span, o.top, m);
+  counts(store, o.span, o.top, m);
   users(store, o.span, o.top, m);
   transfers(store, o.span, m);
   incidents(store, o.span, o.incidents, m);
