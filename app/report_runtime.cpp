@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <stdexcept>
 
 #include "dingwatch/detectors/rules/tooling.hpp"
 
@@ -50,9 +49,9 @@ report_runtime::report_runtime(const config& cfg, std::string command, bool sche
   const std::string path = configured_store(cfg);
   if (schedule && cfg.report.enabled) {
     if (path.empty())
-      throw std::runtime_error("report: the weekly report is built from the alert store; set outputs.store "
-                               "(or --store FILE)");
-    scheduler_ = std::make_unique<report_scheduler>(cfg.report, path);
+      spdlog::warn("report: no weekly report, it is built from the alert store; set outputs.store (or --store FILE)");
+    else
+      scheduler_ = std::make_unique<report_scheduler>(cfg.report, path);
   }
   if (path.empty()) return;
   store_ = std::make_unique<alert_store>(path);

@@ -26,7 +26,8 @@ std::vector<std::string> configured_rule_paths(const config& cfg);
 
 class report_runtime {
  public:
-  /// Throws std::runtime_error when `schedule` and `report:` is set but no store is.
+  /// `schedule`: start the weekly report when `report:` is set (warns and skips it when
+  /// no store is configured: the shipped example has `report:` but no store).
   report_runtime(const config& cfg, std::string command, bool schedule);
   ~report_runtime();
 
