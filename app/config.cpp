@@ -2,10 +2,10 @@
 
 #include <fmt/format.h>
 
-#include "dingwatch/ingest/secret_ref.hpp"
-
 #include "dingwatch/report/render.hpp"
 #include "report_schedule.hpp"
+
+#include "dingwatch/ingest/secret_ref.hpp"
 
 #include <set>
 #include <stdexcept>

@@ -21,7 +21,6 @@ struct overrides {
   std::string config_file;
   std::string brokers, group, metrics, alerts, dlq, log_level, evidence, store, alertmanager;
   std::string jurisdictions, geoip;
-  std::string jurisdictions, geoip;
   std::vector<std::string> properties;
   std::vector<std::string> rules;
   std::size_t threads = 0;
@@ -53,10 +52,6 @@ struct overrides {
         ->check(CLI::ExistingFile);
     cmd->add_option("--geoip", geoip, "MaxMind DB FILE (.mmdb) for addresses the jurisdiction table does not list")
         ->check(CLI::ExistingFile);
-    cmd->add_option("--jurisdictions", jurisdictions, "jurisdiction table FILE (CIDR/host → country) instead of the shipped rules/jurisdictions.csv")
-        ->check(CLI::ExistingFile);
-    cmd->add_option("--geoip", geoip, "MaxMind DB FILE (.mmdb) for addresses the jurisdiction table does not list")
-        ->check(CLI::ExistingFile);
     cmd->add_option("--log-level", log_level, "trace, debug, info, warn or error (default: info)");
   }
 
@@ -78,8 +73,6 @@ struct overrides {
     if (!alertmanager.empty()) c.alertmanager_url = alertmanager;
     if (!log_level.empty()) c.log_level = log_level;
     if (!rules.empty()) c.rules = rules;
-    if (!jurisdictions.empty()) c.jurisdictions.table = jurisdictions;
-    if (!geoip.empty()) c.jurisdictions.geoip = geoip;
     if (!jurisdictions.empty()) c.jurisdictions.table = jurisdictions;
     if (!geoip.empty()) c.jurisdictions.geoip = geoip;
     return c;
