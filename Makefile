@@ -19,13 +19,13 @@ build: bootstrap
 demo: build
 	$(BIN) demo $(DEMO_ARGS)
 
-# The release suite, then (for the default preset) the same suite under ASan + UBSan and
-# every fuzz target for FUZZ_SECONDS. Each step stops the run on failure; the last line
-# printed is ctest's summary of the fuzz run.
+# The release suite, then (for the default preset) every fuzz target for FUZZ_SECONDS with
+# a fixed seed, so a CI failure reproduces. The last line printed is ctest's summary of the
+# fuzz run. The ASan + UBSan suite (`make test-asan`) is not in CI yet: its run time on
+# two cores is still to be measured on a quiet machine (issue #8).
 test: build
 	ctest --preset $(PRESET) -j $(JOBS)
 ifeq ($(PRESET),release)
-	@$(MAKE) --no-print-directory test-asan
 	@$(MAKE) --no-print-directory test-fuzz
 endif
 
