@@ -30,6 +30,7 @@
 #include "decode_support.hpp"
 #include "dingwatch/core/record.hpp"
 #include "dingwatch/ingest/dingtalk_decoder.hpp"
+#include "parse_only.hpp"
 
 namespace {
 
@@ -180,54 +181,6 @@ const corpus& records() {
   return c;
 }
 
-// Touches every key and scalar of a value; returns a checksum so nothing is optimised away.
-std::size_t walk(simdjson::ondemand::value v) {
-  using jt = simdjson::ondemand::json_type;
-  jt t;
-  if (v.type().get(t)) return 0;
-  std::size_t sum = 1;
-  if (t == jt::object) {
-    simdjson::ondemand::object o;
-    if (v.get_object().get(o)) return 0;
-    for (auto f : o) {
-      simdjson::ondemand::field fl;
-      if (std::move(f).get(fl)) return 0;
-      sum += static_cast<unsigned char>(*fl.key().raw());
-      sum += walk(fl.value());
-    }
-  } else if (t == jt::array) {
-    simdjson::ondemand::array a;
-    if (v.get_array().get(a)) return 0;
-    for (auto e : a) {
-      simdjson::ondemand::value ev;
-      if (std::move(e).get(ev)) return 0;
-      sum += walk(ev);
-    }
-  } else {
-    sum += v.raw_json_token().size();
-  }
-  return sum;
-}
-
-// One parse-only pass over the corpus; returns a checksum.
-std::size_t parse_pass(const corpus& c, simdjson::ondemand::parser& parser) {
-  std::size_t checksum = 0;
-  for (const raw_record& r : c.batch.records()) {
-    simdjson::ondemand::document doc;
-    const simdjson::padded_string_view json(r.bytes.data(), r.bytes.size(), r.bytes.size() + k_record_padding);
-    if (parser.iterate(json).get(doc)) continue;
-    simdjson::ondemand::object o;
-    if (doc.get_object().get(o)) continue;
-    for (auto f : o) {
-      simdjson::ondemand::field fl;
-      if (std::move(f).get(fl)) break;
-      checksum += static_cast<unsigned char>(*fl.key().raw());
-      checksum += walk(fl.value());
-    }
-  }
-  return checksum;
-}
-
 // One decode pass over the corpus into reused buffers; returns the number of rejects.
 std::size_t decode_pass(const corpus& c, dingtalk_decoder& dec, string_arena& arena,
                         std::vector<normalized_event>& out) {
@@ -243,7 +196,7 @@ void BM_parse_only(benchmark::State& state) {
   const corpus& c = records();
   simdjson::ondemand::parser parser;
   std::size_t checksum = 0;
-  for (auto _ : state) checksum += parse_pass(c, parser);
+  for (auto _ : state) checksum += bench::parse_pass(c.batch.records(), parser);
   benchmark::DoNotOptimize(checksum);
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * c.bytes));
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * c.batch.size()));
@@ -292,7 +245,7 @@ void BM_paired_ratio(benchmark::State& state) {
   std::size_t checksum = 0, rejected = 0;
   for (auto _ : state) {
     const double t0 = thread_cpu_ns();
-    checksum += parse_pass(c, parser);
+    checksum += bench::parse_pass(c.batch.records(), parser);
     const double t1 = thread_cpu_ns();
     rejected += decode_pass(c, dec, arena, out);
     const double t2 = thread_cpu_ns();

@@ -23,6 +23,7 @@
 #include "dingwatch/detectors/jurisdiction.hpp"
 #include "dingwatch/detectors/rules/engine.hpp"
 #include "dingwatch/ingest/dingtalk_decoder.hpp"
+#include "parse_only.hpp"
 
 namespace dingwatch::bench {
 
@@ -95,11 +96,6 @@ struct pass_counts {
 pass_counts decode_pass(const detect_corpus& c, decode_stage& d, std::uint64_t pass);
 /// One decode + enrich + detect pass over the corpus.
 pass_counts detect_pass(const detect_corpus& c, decode_stage& d, detect_stage& s, std::uint64_t pass);
-
-/// The parse-only baseline of bench/decode: simdjson on-demand over every record, touching
-/// every key and the raw token of every scalar. Returns a checksum. (The same walk as
-/// decode_bench's; that file could call this one.)
-std::size_t parse_pass(std::span<const raw_record> records, simdjson::ondemand::parser& parser);
 
 /// CPU time of the calling thread, in nanoseconds.
 double thread_cpu_ns();
