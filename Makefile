@@ -45,6 +45,9 @@ test-fuzz: bootstrap
 bench: build
 	build/$(PRESET)/bench/decode/decode_bench --benchmark_min_time=1 --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 	@if [ -x build/$(PRESET)/bench/ingest/ingest_bench ]; then build/$(PRESET)/bench/ingest/ingest_bench; fi
+	build/$(PRESET)/bench/detect/detect_bench --benchmark_min_time=1 --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+	build/$(PRESET)/bench/detect/pattern_bench --benchmark_min_time=0.5 --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+	build/$(PRESET)/bench/detect/footprint_bench
 
 clean:
 	rm -rf build
