@@ -168,7 +168,7 @@ TEST_CASE("SIGHUP swaps in edited rules while running; a broken set is rejected,
   CHECK(r.run->wait() == 0);
 }
 
-TEST_CASE("--watch reloads when a rule file in the rules directory changes", "[app][reload]") {
+TEST_CASE("with --watch, a changed rule file in the rules directory is reloaded", "[app][reload]") {
   running r("watch", true);
   write(r.dir / "rules" / "more.yaml", every_audit_rule("T-ADDED"));
   REQUIRE(r.metric("success", 1));
