@@ -35,6 +35,20 @@ TEST_CASE("luhn accepts card numbers with a valid check digit, spaces and dashes
   CHECK_FALSE(valid(validator_kind::luhn, "4111x11111111111"));
 }
 
+TEST_CASE("luhn ignores the boundaries a pattern matched around the number", "[rules][validator]") {
+  CHECK(valid(validator_kind::luhn, "號4111 1111 1111 1111."));
+  CHECK(valid(validator_kind::luhn, "_4111111111111111"));
+  CHECK_FALSE(valid(validator_kind::luhn, "號4111 1111 1111 1112."));
+  CHECK_FALSE(valid(validator_kind::luhn, "卡號"));
+  // A 20-digit order number holds 16-digit windows that pass Luhn; bounded by non-digits,
+  // only the whole number is ever handed to the validator.
+  const auto s = where(R"({file.name: {regex: '(^|[^0-9])[0-9]{16}([^0-9]|$)', validate: luhn}})");
+  CHECK(fires_on_name(s, "卡號4111111111111111.pdf"));
+  CHECK(fires_on_name(s, "4111111111111111"));
+  CHECK_FALSE(fires_on_name(s, "訂單 20261125411111111111.pdf"));
+  CHECK_FALSE(fires_on_name(s, "卡號4111111111111112.pdf"));
+}
+
 TEST_CASE("prc_id checks ISO 7064 MOD 11-2 and a real birth date", "[rules][validator]") {
   CHECK(valid(validator_kind::prc_id, "110101199003077774"));
   CHECK(valid(validator_kind::prc_id, "44030419851231002X"));

@@ -13,7 +13,12 @@ constexpr bool digit(char c) noexcept { return c >= '0' && c <= '9'; }
 constexpr bool upper(char c) noexcept { return c >= 'A' && c <= 'Z'; }
 
 bool luhn(std::string_view s) noexcept {
-  // Walk from the right; separators a person types between groups are skipped.
+  // The boundary a pattern puts around the number (`(^|[^0-9])…([^0-9]|$)`, any UTF-8
+  // character) is not part of it; inside it, separators a person types between groups
+  // are skipped, walking from the right.
+  const auto first = s.find_first_of("0123456789");
+  if (first == std::string_view::npos) return false;
+  s = s.substr(first, s.find_last_of("0123456789") + 1 - first);
   int sum = 0, digits = 0;
   for (auto it = s.rbegin(); it != s.rend(); ++it) {
     const char c = *it;

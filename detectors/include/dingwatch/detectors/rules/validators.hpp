@@ -8,7 +8,8 @@
 /// exactly the matched span:
 ///
 ///   - `luhn`: 12–19 digits (spaces and dashes between them ignored) whose Luhn (mod 10)
-///     check holds — bank cards;
+///     check holds — bank cards. Text before the first digit and after the last (the
+///     boundaries the pattern matched) is ignored;
 ///   - `prc_id`: an 18-character PRC resident id: 17 digits and an ISO 7064 MOD 11-2
 ///     check character (0–9 or X), first digit 1–9, and a real birth date
 ///     (YYYYMMDD in characters 7–14, year 1900–2099);
