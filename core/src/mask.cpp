@@ -100,6 +100,27 @@ bool is_mail_char(char c) noexcept {
   return is_digit(c) || is_upper(c) || (c >= 'a' && c <= 'z') || c == '.' || c == '_' || c == '-' || c == '+';
 }
 
+/// Length of a phone or card number written in groups at `i` — an optional `+` and
+/// country code, then groups of 3 or more digits joined by one space or dash, 8 or more
+/// digits in all (`+853 6612 3456`, `6612-3456`, `4563 7000 1234 5678`) — or 0. Dates
+/// (`2026-11-25`) have 2-digit groups and are not numbers of this kind; one unbroken run
+/// without `+` is left to the identity-number rule.
+std::size_t grouped_number(std::string_view text, std::size_t i) noexcept {
+  const bool plus = text[i] == '+';
+  std::size_t j = plus ? i + 1 : i, end = i, digits = 0, groups = 0;
+  while (j < text.size() && is_digit(text[j])) {
+    const std::size_t from = j;
+    while (j < text.size() && is_digit(text[j])) ++j;
+    if (j - from < 3 && !(plus && groups == 0)) break;
+    digits += j - from;
+    ++groups;
+    end = j;
+    if (j + 1 < text.size() && (text[j] == ' ' || text[j] == '-') && is_digit(text[j + 1])) ++j;
+    else break;
+  }
+  return (groups >= 2 || (plus && groups >= 1)) && digits >= 8 ? end - i : 0;
+}
+
 }  // namespace
 
 std::string mask_text(std::string_view text) {
@@ -121,12 +142,20 @@ std::string mask_text(std::string_view text) {
         continue;
       }
     }
+    const bool starts_word = i == 0 || !(is_upper(text[i - 1]) || is_digit(text[i - 1]));
+    // A phone or card number in groups: kept as mask_phone keeps phones.
+    if (starts_word) {
+      if (const std::size_t n = grouped_number(text, i); n > 0) {
+        out += mask_phone(text.substr(i, n));
+        i += n;
+        continue;
+      }
+    }
     // An identity number: [A-Z]{0,2} digit{6,} ("(" X ")")?, not inside a longer word.
     std::size_t j = i;
     while (j < text.size() && j - i < 2 && is_upper(text[j])) ++j;
     const std::size_t digits_from = j;
     while (j < text.size() && is_digit(text[j])) ++j;
-    const bool starts_word = i == 0 || !(is_upper(text[i - 1]) || is_digit(text[i - 1]));
     if (starts_word && j - digits_from >= 6) {
       if (j + 2 < text.size() && text[j] == '(' && text[j + 2] == ')') j += 3;
       out += mask_id(text.substr(i, j - i));

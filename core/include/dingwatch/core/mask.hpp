@@ -27,7 +27,9 @@ std::string mask_email(std::string_view email);
 
 /// Free text (file names, chat titles): every identity-number-like run — up to two
 /// capital letters, 6 or more digits, an optional bracketed check character — is masked
-/// with `mask_id`, and every e-mail address with `mask_email`; the rest is kept.
+/// with `mask_id`, every phone or card number written in groups (`+853 6612 3456`,
+/// `4563 7000 1234 5678`: 8 or more digits in groups of 3 or more, or after a `+`) with
+/// `mask_phone`, and every e-mail address with `mask_email`; the rest is kept.
 /// `身份證副本_110101199003077774.pdf` → `身份證副本_1****4.pdf`.
 std::string mask_text(std::string_view text);
 
