@@ -16,7 +16,7 @@ packages=(
   # jurisdictions: MaxMind DB lookups; the tests write a tiny .mmdb with the Perl writer
   libmaxminddb-dev libmaxmind-db-writer-perl
   # benchmarks and test tools: Kafka CLI client, real Prometheus for dashboard checks
-  libbenchmark-dev kcat prometheus prometheus-alertmanager python3
+  libbenchmark-dev kcat prometheus prometheus-alertmanager python3 python3-yaml
   # fuzzing (clang 16 + libFuzzer; clang 14 lacks C++20 parenthesised aggregate init) and
   # the metrics-endpoint security tests (self-signed certificate, HTTPS scrapes)
   clang-16 libclang-rt-16-dev openssl curl
