@@ -80,8 +80,9 @@ def rule_queries(rule):
         vectors = [s for s in split_top_level(operand, COMPARISON)[::2] if not NUMBER.fullmatch(s)]
         sides += vectors
         joined.append(f"({vectors[0]})" if vectors else operand)
-    whole = " ".join(joined)  # `unless` may rightly empty it, so it is checked only without
-    return sides + ([whole] if len(pieces) > 1 and not any(op.startswith("unless") for op in pieces[1::2]) else []), whole
+    whole = " ".join(joined)
+    unless = any(op.startswith("unless") for op in pieces[1::2])  # may rightly empty the join
+    return sides + ([whole] if len(pieces) > 1 and not unless else []), whole
 
 def rule_problems(prom, alerts_yml):
     """(queries run, problems) of every alerting rule in `alerts_yml`."""
