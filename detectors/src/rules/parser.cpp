@@ -15,6 +15,7 @@
 
 #include "dingwatch/core/time.hpp"
 
+#include "input_limits.hpp"
 #include "rule_text.hpp"
 #include "sigma_import.hpp"
 
@@ -102,7 +103,7 @@ struct macro_def {
 
 class loader {
  public:
-  explicit loader(const load_limits& limits) : limits_(limits) {}
+  explicit loader(const load_limits& limits) : limits_(limits), budget_(limits) {}
 
   load_result run(const std::vector<std::pair<std::string, std::string>>& files) {
     set_ = std::make_unique<rule_set>();
@@ -116,7 +117,19 @@ class loader {
       }
       try {
         YAML::Node doc = YAML::Load(text);
-        if (is_sigma_document(doc)) doc = import_sigma(text, name, diags_);  // docs/rules.md, "Sigma rules"
+        if (!yaml_nodes_within(doc, limits_.max_yaml_nodes)) {
+          diags_.error({name, 1, 1}, too_many_yaml_nodes(limits_.max_yaml_nodes), std::string(k_too_many_yaml_nodes_hint));
+          continue;
+        }
+        if (is_sigma_document(doc)) {
+          doc = import_sigma(text, name, diags_, limits_);  // docs/rules.md, "Sigma rules"
+          // The translation shares a selection's nodes wherever the condition names it.
+          if (!yaml_nodes_within(doc, limits_.max_yaml_nodes)) {
+            diags_.error({name, 1, 1}, too_many_yaml_nodes(limits_.max_yaml_nodes),
+                         "each use of a selection in `condition` repeats it: use `1 of`/`all of` over fewer, larger selections");
+            continue;
+          }
+        }
         if (doc.IsNull()) {
           diags_.warning({name, 0, 0}, "empty rule file", "add a `rules:` list");
           continue;
@@ -281,6 +294,12 @@ class loader {
 
   std::uint32_t always() { return add({}); }
 
+  /// Whether `a` admits; reports its diagnostic at `where` when it does not.
+  bool spend(const admission& a, const YAML::Node& where) {
+    if (!a.message.empty()) diags_.error(at(where), a.message, a.hint);
+    return a.ok;
+  }
+
   // ---- lists and macros --------------------------------------------------------
 
   void read_lists(const YAML::Node& n) {
@@ -411,11 +430,7 @@ class loader {
   // ---- conditions ----------------------------------------------------------------
 
   std::uint32_t condition(const YAML::Node& n) {
-    struct depth_guard {
-      int& d;
-      explicit depth_guard(int& depth) : d(++depth) {}
-      ~depth_guard() { --d; }
-    } guard(depth_);
+    const nesting_guard guard(depth_);
     if (depth_ > limits_.max_condition_depth) {
       diags_.error(at(n), fmt::format("conditions nest deeper than {} levels", limits_.max_condition_depth),
                    "flatten the condition: a macro, or one `any:`/`all:` list instead of nested ones");
@@ -496,7 +511,8 @@ class loader {
       if (!list_name.empty()) {
         const auto it = lists_.find(list_name);
         if (it != lists_.end()) {
-          out.insert(out.end(), it->second.values.begin(), it->second.values.end());
+          if (spend(budget_.values(it->second.values.size()), e))
+            out.insert(out.end(), it->second.values.begin(), it->second.values.end());
           return;
         }
         if (s[0] == '$' || may_be_list) {
@@ -510,7 +526,7 @@ class loader {
           return;
         }
       }
-      out.push_back(s);
+      if (spend(budget_.values(1), e)) out.push_back(s);
     };
     if (n.IsSequence()) {
       if (n.size() == 0) diags_.error(at(n), fmt::format("`{}` needs at least one value", op));
@@ -530,15 +546,9 @@ class loader {
     c.field = f.id;
     c.leaf = set_->leaf_count++;
     flags |= check.active() ? k_validated_flags : k_plain_flags;
-    for (std::size_t i = 0; i < expressions.size(); ++i) {
-      if (expressions[i].size() > limits_.max_pattern_bytes)
-        diags_.error(at(where),
-                     fmt::format("pattern of {} bytes is over the limit of {} bytes", expressions[i].size(),
-                                 limits_.max_pattern_bytes),
-                     "split it into several shorter patterns (a list of values), or match a shorter part");
-      else
+    for (std::size_t i = 0; i < expressions.size(); ++i)
+      if (spend(budget_.pattern(f.name, expressions[i], written[i], check.active()), where))
         patterns_.push_back({f.id, c.leaf, expressions[i], flags, at(where), written[i]});
-    }
     set_->leaves.push_back({f.id, expressions, flags, check});
     return add(std::move(c));
   }
@@ -1370,21 +1380,6 @@ class loader {
       }
       by_field[p.field].push_back(&p);
     }
-    for (const auto& [fid, list] : by_field) {
-      std::size_t bytes = 0;
-      for (std::size_t i = 0; i < list.size(); ++i) {
-        bytes += list[i]->expression.size();
-        if (i < limits_.max_patterns_per_field && bytes <= limits_.max_pattern_bytes_per_field) continue;
-        diags_.error(list[i]->where,
-                     i >= limits_.max_patterns_per_field
-                         ? fmt::format("more than {} patterns on '{}' in one load", limits_.max_patterns_per_field,
-                                       info(fid).name)
-                         : fmt::format("patterns on '{}' exceed {} bytes in one load",
-                                       info(fid).name, limits_.max_pattern_bytes_per_field),
-                     "merge values into fewer patterns, or move exact values to `in:` (a sorted list, no pattern)");
-        break;
-      }
-    }
     if (diags_.has_errors()) return;
     for (const auto& [fid, list] : by_field) {
       std::vector<const char*> exprs;
@@ -1413,6 +1408,7 @@ class loader {
 
   diagnostics diags_;
   const load_limits& limits_;
+  load_budget budget_;  ///< patterns and values spent, against limits_
   int depth_ = 0;                                 ///< condition nesting, for the limit
   std::optional<source_location> calendar_use_;  ///< a `holiday`/`workday` predicate
   std::map<std::int32_t, source_location> holiday_at_;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "dingwatch/detectors/rules/sigma.hpp"
+#include "input_limits.hpp"
 #include "rule_text.hpp"
 #include "sigma_import.hpp"
 
@@ -520,6 +521,15 @@ class detection_translator {
   }
 
   YAML::Node unary() {
+    // Parentheses and `not` recurse: bounded, so a hostile condition cannot exhaust the stack.
+    const nesting_guard guard(depth_);
+    if (depth_ > cx_.limits.max_condition_depth) {
+      const token* t = peek();
+      fail(t ? *t : token{"", cond_.Scalar().size()},
+           fmt::format("the condition nests deeper than {} levels", cx_.limits.max_condition_depth),
+           "flatten it: fewer parentheses and `not`s, or `1 of selection_*` / `all of selection_*`");
+      return map_node();
+    }
     if (accept("not")) return negate(unary());
     return primary();
   }
@@ -627,6 +637,7 @@ class detection_translator {
   }
 
   sigma_context& cx_;
+  int depth_ = 0;  ///< condition nesting, for limits.max_condition_depth
   YAML::Node detection_;
   std::vector<std::string> names_;  ///< search identifiers in written order
   std::map<std::string, selection> selections_;

@@ -23,6 +23,7 @@
 #include <span>
 #include <type_traits>
 
+#include "input_limits.hpp"
 #include "rule_text.hpp"
 
 namespace dingwatch::rules {
@@ -75,11 +76,18 @@ struct document {
 
 class importer {
  public:
-  importer(std::string_view text, const std::string& file, diagnostics& diags) : cx_{file, text, diags} {}
+  importer(std::string_view text, const std::string& file, diagnostics& diags, const load_limits& limits)
+      : cx_{file, text, diags, limits} {}
 
   YAML::Node run() {
     const std::vector<YAML::Node> roots = YAML::LoadAll(std::string(cx_.text));
-    for (const auto& r : roots) read_document(r);
+    for (const auto& r : roots) {
+      if (!yaml_nodes_within(r, cx_.limits.max_yaml_nodes)) {
+        error(r, too_many_yaml_nodes(cx_.limits.max_yaml_nodes), std::string(k_too_many_yaml_nodes_hint));
+        continue;
+      }
+      read_document(r);
+    }
     link_correlations();
     YAML::Node macros = map_node();
     YAML::Node rules = seq_node();
@@ -716,8 +724,9 @@ bool is_sigma_document(const YAML::Node& doc) {
   return doc.IsMap() && (doc["logsource"] || doc["detection"] || doc["correlation"]);
 }
 
-YAML::Node import_sigma(std::string_view text, const std::string& file, diagnostics& diags) {
-  return importer(text, file, diags).run();
+YAML::Node import_sigma(std::string_view text, const std::string& file, diagnostics& diags,
+                        const load_limits& limits) {
+  return importer(text, file, diags, limits).run();
 }
 
 }  // namespace dingwatch::rules

@@ -17,6 +17,7 @@
 
 #include "dingwatch/detectors/rules/diagnostics.hpp"
 #include "dingwatch/detectors/rules/field.hpp"
+#include "dingwatch/detectors/rules/parser.hpp"
 
 namespace dingwatch::rules {
 
@@ -26,7 +27,10 @@ bool is_sigma_document(const YAML::Node& doc);
 /// Translates every document of the Sigma file `text` (named `file` in
 /// diagnostics) into one native rule document; Sigma-specific problems go to
 /// `diags`. Throws YAML::Exception on YAML syntax errors (the loader reports those).
-YAML::Node import_sigma(std::string_view text, const std::string& file, diagnostics& diags);
+/// A document over `limits.max_yaml_nodes` (aliases expanded) is reported, not read, and
+/// a `condition` nesting deeper than `limits.max_condition_depth` is reported where it does.
+YAML::Node import_sigma(std::string_view text, const std::string& file, diagnostics& diags,
+                        const load_limits& limits);
 
 // ---- between the importer's own files (sigma_import.cpp, sigma_detection.cpp) -------
 
@@ -35,6 +39,7 @@ struct sigma_context {
   std::string file;
   std::string_view text;  ///< the whole file, to place columns inside a scalar
   diagnostics& diags;
+  const load_limits& limits;
 
   /// A node's position (1-based), or line 0 for nodes the importer made.
   [[nodiscard]] source_location at(const YAML::Node& n) const;

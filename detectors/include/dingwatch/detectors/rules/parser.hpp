@@ -55,6 +55,7 @@
 /// duplicate ids, limits exceeded …) with file:line:column and a hint, and builds the
 /// set only when there is no error.
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -74,6 +75,13 @@ struct load_limits {
   std::size_t max_patterns_per_field = 10'000;     ///< patterns in one field's database
   std::size_t max_pattern_bytes_per_field = 1u << 20;  ///< their total size
   int max_condition_depth = 32;                    ///< nested all/any/not/macro levels
+  /// One pattern's estimated automaton (states once bounded repeats are unrolled; `.` 4,
+  /// \d 16, \w 128; ×8 with `validate`): Hyperscan's compile time and memory grow with it,
+  /// about a second at the limit.
+  std::uint64_t max_regex_cost = 1'000;
+  std::uint64_t max_regex_cost_per_load = 10'000;  ///< what all patterns add beyond their text
+  std::size_t max_values = 1'000'000;              ///< operator values once `$list`s are expanded
+  std::size_t max_yaml_nodes = 1'000'000;          ///< one document, each alias counted where used
 };
 
 /// What a load produced: the rule set (null when any error) and every diagnostic.
