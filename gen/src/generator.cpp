@@ -1391,6 +1391,8 @@ struct generator::impl {
     for (std::size_t i = 0; i < n; ++i) {
       const user& u = users[i];
       if (u.bot || u.dormant || !employed(u, day0 + 12 * k_hour) || u.leave_by_incident) continue;
+      // Abroad on holiday: the incident kinds happen at the desk or in Macau.
+      if (day >= u.trip_from_day && day <= u.trip_until_day) continue;
       if (!r.chance(opt.incident_rate)) continue;
       for (int attempt = 0; attempt < 8; ++attempt) {
         const auto fam = r.below(3);
@@ -1644,15 +1646,19 @@ struct generator::impl {
       }
       case k_audit_from_foreign_ip: {
         const std::int64_t t = at_min(static_cast<int>(r.range(8 * 60, 23 * 60))) + r.range(0, k_min - 1);
-        if (r.chance(0.8)) random_ip(ipbuf2, r, k_net_cn_cloud);
+        const bool cloud = r.chance(0.8);
+        if (cloud) random_ip(ipbuf2, r, k_net_cn_cloud);
         else random_ip(ipbuf2, r, k_net_overseas_hostile);
         const audit_ctx at{ipbuf2, r.chance(0.5) ? 1 : 5, u.desk_sn};
         const auto n = r.range(1, 6);
         for (std::int64_t i = 0; i < n; ++i) {
           benign_file(r, u.dept);
           if (r.chance(0.3)) res.assign(r.pick(std::span<const sv>(k_files_bulk_export)));
-          audit(r, ui, t + r.range(0 * k_min, 30 * k_min), r.chance(0.7) ? a_download : a_export, at, res,
-                size_for(r, extension_of(res)), 0, {}, inc);
+          // Files land in a foreign data centre (downloads into a cloud VM) or a register is
+          // extracted abroad (exports). Downloads from a VPS or Tor are account misuse: the
+          // anomalous-access family's new_device_and_ip.
+          const int act = cloud && r.chance(0.7) ? a_download : a_export;
+          audit(r, ui, t + r.range(0 * k_min, 30 * k_min), act, at, res, size_for(r, extension_of(res)), 0, {}, inc);
         }
         break;
       }

@@ -48,13 +48,24 @@ TEST_CASE("benign-only traffic raises no alert") {
 }
 
 TEST_CASE("eval exits 1 when a family falls below --fail-under") {
-  // Seed 2's week holds one false excessive-collection alert (precision 0.95): 1.0 fails.
-  const std::string err = (std::filesystem::temp_directory_path() / "dingwatch_eval_test.err").string();
+  // A pack whose one rule pages on every sign-in: excessive-collection precision near 0.
+  const auto dir = std::filesystem::temp_directory_path();
+  const std::string rules = (dir / "dingwatch_eval_test_noisy.yaml").string();
+  std::ofstream(rules) << R"(rules:
+  - id: T-NOISY
+    name: every sign-in
+    family: excessive_collection
+    severity: low
+    pdpa: ["5"]
+    detection: {where: {event.kind: audit, event.action: login}}
+)";
+  const std::string err = (dir / "dingwatch_eval_test.err").string();
   const auto [code, out] = run_to_end({DINGWATCH_BINARY, "eval", "--seed", "2", "--users", "200", "--days", "7",
-                                       "--fail-under", "1.0"},
+                                       "--rules", rules, "--fail-under", "0.9"},
                                       err);
   CHECK(code == 1);
   std::ifstream in(err);
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  CHECK(text.find("excessive_collection precision 0.950 is below 1.00") != std::string::npos);
+  CHECK(text.find("excessive_collection precision 0.") != std::string::npos);
+  CHECK(text.find("is below 0.90") != std::string::npos);
 }
