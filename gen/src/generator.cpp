@@ -1512,12 +1512,14 @@ struct generator::impl {
       case k_attendance_off_shift_gps: {
         const std::int64_t t = at_min(static_cast<int>(r.range(2 * 60, 4 * 60 + 50))) + r.range(0, k_min - 1);
         const auto n = r.range(1, 2);
+        // At or near home: outside the office's attendance range, so DingTalk records the
+        // check as Outside (外勤).
         for (std::int64_t i = 0; i < n; ++i) {
           if (r.chance(0.5))
-            check(ui, t + i * r.range(10 * k_min, 40 * k_min), u.home_lat, u.home_lon, u.home_address, u.commuter, 0, true, inc);
+            check(ui, t + i * r.range(10 * k_min, 40 * k_min), u.home_lat, u.home_lon, u.home_address, true, 0, true, inc);
           else
             check(ui, t + i * r.range(10 * k_min, 40 * k_min), u.home_lat + r.range(-2000, 2000), u.home_lon + r.range(-2000, 2000),
-                  u.home_address, u.commuter || r.chance(0.3), 0, false, inc);
+                  u.home_address, true, 0, false, inc);
         }
         break;
       }
