@@ -208,6 +208,17 @@ inline constexpr std::array<sv, 7> k_files_health{
     "員工健康申報表-{Y}-{M}.xlsx", "員工體檢報告匯總.xlsx", "病假醫生紙-{NAME}.pdf",
     "Registo de Saúde dos Funcionários.xlsx", "員工體溫記錄-{D}.xlsx", "疫苗接種紀錄.xlsx",
     "員工病歷副本-{NAME}.pdf"};
+/// Payment card numbers in file names (incident bank_card_in_title_or_file): `{CARD}` a
+/// Luhn-valid card number, `{NAME}` a colleague.
+inline constexpr std::array<sv, 6> k_files_card{
+    "報銷_{NAME}_信用卡 {CARD}.pdf", "{NAME} 工資卡 {CARD}.jpg",       "Reembolso - cartão {CARD}.pdf",
+    "Refund {NAME} - card no {CARD}.pdf", "銀聯卡{CARD} 退款證明.pdf", "信用卡 {CARD} (正面).jpg"};
+inline constexpr std::array<sv, 2> k_chat_titles_card{"退款跟進 {NAME} 卡號 {CARD}", "Reembolso {NAME} - cartão {CARD}"};
+/// Benign look-alikes of card numbers: `{ORDER}` 16–20 digits, `{INVOICE}` four groups of
+/// four failing Luhn, `{REF}` four groups of four (passing Luhn one time in ten).
+inline constexpr std::array<sv, 6> k_files_card_lookalike{
+    "訂單{ORDER}.pdf",        "順豐運單 SF{ORDER}.pdf",          "信用卡收單結算 INV {INVOICE}.pdf",
+    "Payment ref {REF}.pdf", "Cartão de crédito - regulamento.pdf", "信用卡優惠 {Y}年{M}月.pdf"};
 /// Bulk personal-data exports.
 inline constexpr std::array<sv, 4> k_files_bulk_export{
     "全體員工資料_導出.xlsx", "客戶資料庫導出.csv", "會員名單全量.csv", "HR_master_export.xlsx"};

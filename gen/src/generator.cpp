@@ -79,6 +79,7 @@ enum kind_ix : int {
   k_id_numbers_in_title_or_file,
   k_attendance_off_shift_gps,
   k_hr_sync_overwide,
+  k_bank_card_in_title_or_file,
   // anomalous_access
   k_bulk_download,
   k_off_hours_access,
@@ -108,6 +109,7 @@ constexpr std::array<kind_meta, k_kind_count> k_kinds{{
     {"excessive_collection", "id_numbers_in_title_or_file"},
     {"excessive_collection", "attendance_off_shift_gps"},
     {"excessive_collection", "hr_sync_overwide"},
+    {"excessive_collection", "bank_card_in_title_or_file"},
     {"anomalous_access", "bulk_download"},
     {"anomalous_access", "off_hours_access"},
     {"anomalous_access", "new_device_and_ip"},
@@ -123,7 +125,7 @@ constexpr std::array<kind_meta, k_kind_count> k_kinds{{
     {"cross_border", "event_push_weak_tls"},
     {"cross_border", "attendance_outside_macau"},
 }};
-constexpr std::array<int, 4> k_family_first{0, 6, 14, k_kind_count};
+constexpr std::array<int, 4> k_family_first{0, k_bulk_download, k_audit_from_foreign_ip, k_kind_count};
 
 struct user {
   std::string id, real_name, nick;
@@ -426,6 +428,56 @@ struct generator::impl {
       else if (tag == "C") out += r.pick(std::span<const sv>(k_clients));
       else if (tag == "DEPT") out += k_departments[static_cast<std::size_t>(dept < 0 ? 0 : dept)].name;
       else if (tag == "NAME") out += name;
+      else if (tag == "CARD") card_number(out, r);
+      else if (tag == "ORDER") {  // an order or tracking number: 16–20 digits
+        out += static_cast<char>('0' + r.range(1, 9));
+        append_digits(out, r, static_cast<int>(r.range(15, 19)));
+      } else if (tag == "REF" || tag == "INVOICE") {  // four groups of four digits
+        const std::size_t from = out.size();
+        for (int g = 0; g < 4; ++g) {
+          if (g > 0) out += ' ';
+          append_digits(out, r, 4);
+        }
+        // An invoice number from a card acquirer: looks like a card, fails Luhn.
+        if (tag == "INVOICE" && luhn_valid(sv(out).substr(from))) out.back() = static_cast<char>('0' + (out.back() - '0' + 1) % 10);
+      }
+    }
+  }
+
+  /// Luhn (mod 10) over the digits of `s`.
+  static bool luhn_valid(sv s) {
+    int sum = 0, n = 0;
+    for (auto it = s.rbegin(); it != s.rend(); ++it) {
+      if (*it < '0' || *it > '9') continue;
+      int d = *it - '0';
+      if (n++ % 2 == 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+      sum += d;
+    }
+    return sum % 10 == 0;
+  }
+
+  /// A payment card number with a real brand prefix and length and a valid Luhn check
+  /// digit, grouped in fours (space or dash) 60 % of the time.
+  static void card_number(std::string& out, rng& r) {
+    std::string digits;
+    int length = 16;
+    switch (r.weighted(std::array<int, 4>{40, 25, 25, 10})) {
+      case 0: digits = "4"; break;                                                   // Visa
+      case 1: digits = "5"; digits += static_cast<char>('0' + r.range(1, 5)); break;  // Mastercard
+      case 2: digits = "62"; length = r.chance(0.5) ? 16 : 19; break;                // UnionPay
+      default: digits = "35"; digits += static_cast<char>('0' + r.range(2, 8)); break;  // JCB
+    }
+    append_digits(digits, r, length - 1 - static_cast<int>(digits.size()));
+    digits += '0';
+    while (!luhn_valid(digits)) ++digits.back();
+    if (!r.chance(0.6)) {
+      out += digits;
+      return;
+    }
+    const char sep = r.chance(0.7) ? ' ' : '-';
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+      if (i > 0 && i % 4 == 0) out += sep;
+      out += digits[i];
     }
   }
 
@@ -460,6 +512,10 @@ struct generator::impl {
       res += static_cast<char>('0' + r.range(1, 3));
       res += ')';
       res += tail;
+    } else if ((dept == d_finance || dept == d_sales || dept == d_admin) && r.chance(0.01)) {
+      // Lookalikes of card numbers: order and tracking numbers, card-acquirer invoices,
+      // payment references, card words without a number.
+      expand(res, r.pick(std::span<const sv>(k_files_card_lookalike)), r, dept, day, {});
     }
   }
 
@@ -1520,6 +1576,23 @@ struct generator::impl {
           else
             check(ui, t + i * r.range(10 * k_min, 40 * k_min), u.home_lat + r.range(-2000, 2000), u.home_lon + r.range(-2000, 2000),
                   u.home_address, true, 0, false, inc);
+        }
+        break;
+      }
+      case k_bank_card_in_title_or_file: {
+        const std::int64_t t = work_time(r);
+        const sv other = users[pick_colleague(r, ui)].real_name;
+        if (r.chance(0.7)) {
+          expand(res, r.pick(std::span<const sv>(k_files_card)), r, u.dept, day, other);
+          if (r.chance(0.5))
+            audit(r, ui, t, a_upload, desk, res, size_for(r, extension_of(res)), 0, {}, inc);
+          else
+            audit(r, ui, t, a_share, desk, res, size_for(r, extension_of(res)), 1, chats[r.below(chats.size())].title,
+                  inc, true);
+        } else {
+          chat& c = chats[r.below(chats.size())];
+          expand(c.title, r.pick(std::span<const sv>(k_chat_titles_card)), r, u.dept, day, other);
+          chat_event(r, ui, c, "chat_update_title", t, inc, c.title);
         }
         break;
       }
