@@ -214,11 +214,21 @@ inline constexpr std::array<sv, 6> k_files_card{
     "報銷_{NAME}_信用卡 {CARD}.pdf", "{NAME} 工資卡 {CARD}.jpg",       "Reembolso - cartão {CARD}.pdf",
     "Refund {NAME} - card no {CARD}.pdf", "銀聯卡{CARD} 退款證明.pdf", "信用卡 {CARD} (正面).jpg"};
 inline constexpr std::array<sv, 2> k_chat_titles_card{"退款跟進 {NAME} 卡號 {CARD}", "Reembolso {NAME} - cartão {CARD}"};
-/// Benign look-alikes of card numbers: `{ORDER}` 16–20 digits, `{INVOICE}` four groups of
-/// four failing Luhn, `{REF}` four groups of four (passing Luhn one time in ten).
-inline constexpr std::array<sv, 6> k_files_card_lookalike{
+/// Passport numbers in file names (incident passport_number_in_title_or_file): `{PP}` a
+/// Macau, Hong Kong, mainland or Philippine passport number, `{NAME}` a colleague.
+inline constexpr std::array<sv, 5> k_files_passport{
+    "護照副本_{NAME}_{PP}.pdf", "Passport copy - {NAME} {PP}.jpg", "Cópia do passaporte {PP}.pdf",
+    "出差名單 護照號碼 {PP}.xlsx", "護照 {PP} 簽證申請表.pdf"};
+inline constexpr std::array<sv, 2> k_chat_titles_passport{"泰國團建 護照登記 {NAME} {PP}",
+                                                          "Viagem a Lisboa - passaporte {NAME} {PP}"};
+/// Benign look-alikes of card and passport numbers: `{ORDER}` 16–20 digits, `{INVOICE}`
+/// four groups of four failing Luhn, `{REF}` four groups of four (passing Luhn one time in
+/// ten), `{N8}` eight digits (an e-invoice `E12345678` has a mainland passport's shape).
+inline constexpr std::array<sv, 10> k_files_number_lookalike{
     "訂單{ORDER}.pdf",        "順豐運單 SF{ORDER}.pdf",          "信用卡收單結算 INV {INVOICE}.pdf",
-    "Payment ref {REF}.pdf", "Cartão de crédito - regulamento.pdf", "信用卡優惠 {Y}年{M}月.pdf"};
+    "Payment ref {REF}.pdf", "Cartão de crédito - regulamento.pdf", "信用卡優惠 {Y}年{M}月.pdf",
+    "E-Invoice E{N8}.pdf",   "護照續期須知.pdf",                   "出差護照及簽證安排-{M}月.xlsx",
+    "Passport renewal - checklist.docx"};
 /// Bulk personal-data exports.
 inline constexpr std::array<sv, 4> k_files_bulk_export{
     "全體員工資料_導出.xlsx", "客戶資料庫導出.csv", "會員名單全量.csv", "HR_master_export.xlsx"};

@@ -80,6 +80,7 @@ enum kind_ix : int {
   k_attendance_off_shift_gps,
   k_hr_sync_overwide,
   k_bank_card_in_title_or_file,
+  k_passport_number_in_title_or_file,
   // anomalous_access
   k_bulk_download,
   k_off_hours_access,
@@ -110,6 +111,7 @@ constexpr std::array<kind_meta, k_kind_count> k_kinds{{
     {"excessive_collection", "attendance_off_shift_gps"},
     {"excessive_collection", "hr_sync_overwide"},
     {"excessive_collection", "bank_card_in_title_or_file"},
+    {"excessive_collection", "passport_number_in_title_or_file"},
     {"anomalous_access", "bulk_download"},
     {"anomalous_access", "off_hours_access"},
     {"anomalous_access", "new_device_and_ip"},
@@ -429,6 +431,8 @@ struct generator::impl {
       else if (tag == "DEPT") out += k_departments[static_cast<std::size_t>(dept < 0 ? 0 : dept)].name;
       else if (tag == "NAME") out += name;
       else if (tag == "CARD") card_number(out, r);
+      else if (tag == "PP") passport_number(out, r);
+      else if (tag == "N8") append_digits(out, r, 8);
       else if (tag == "ORDER") {  // an order or tracking number: 16–20 digits
         out += static_cast<char>('0' + r.range(1, 9));
         append_digits(out, r, static_cast<int>(r.range(15, 19)));
@@ -454,6 +458,19 @@ struct generator::impl {
       sum += d;
     }
     return sum % 10 == 0;
+  }
+
+  /// A passport number of Macau (MA + 7 digits), Hong Kong (H/K + 8), the mainland (E + 8,
+  /// E + letter + 7) or the Philippines (P + 7 + letter).
+  static void passport_number(std::string& out, rng& r) {
+    static constexpr char letters[] = "ABCDEFGHJKLMNPQRSTUVWXYZ";
+    switch (r.weighted(std::array<int, 5>{35, 25, 15, 15, 10})) {
+      case 0: out += "MA"; append_digits(out, r, 7); break;
+      case 1: out += r.chance(0.5) ? 'H' : 'K'; append_digits(out, r, 8); break;
+      case 2: out += 'E'; append_digits(out, r, 8); break;
+      case 3: out += 'E'; out += letters[r.below(sizeof letters - 1)]; append_digits(out, r, 7); break;
+      default: out += 'P'; append_digits(out, r, 7); out += letters[r.below(sizeof letters - 1)]; break;
+    }
   }
 
   /// A payment card number with a real brand prefix and length and a valid Luhn check
@@ -513,9 +530,9 @@ struct generator::impl {
       res += ')';
       res += tail;
     } else if ((dept == d_finance || dept == d_sales || dept == d_admin) && r.chance(0.01)) {
-      // Lookalikes of card numbers: order and tracking numbers, card-acquirer invoices,
-      // payment references, card words without a number.
-      expand(res, r.pick(std::span<const sv>(k_files_card_lookalike)), r, dept, day, {});
+      // Lookalikes of card and passport numbers: order and tracking numbers, card-acquirer
+      // invoices, payment references, e-invoices, card and passport words without a number.
+      expand(res, r.pick(std::span<const sv>(k_files_number_lookalike)), r, dept, day, {});
     }
   }
 
@@ -1504,6 +1521,28 @@ struct generator::impl {
     (void)name;
   }
 
+  /// A personal-data number in a name chosen by `ui`: a file (from `files`) uploaded or
+  /// shared to a group, or 30 % of the time a group renamed (from `titles`); `{NAME}` is a
+  /// colleague.
+  void number_in_name(rng& r, std::size_t ui, std::int32_t inc, std::span<const sv> files, std::span<const sv> titles) {
+    const user& u = users[ui];
+    const audit_ctx desk{u.office_ip, u.desk_platform, u.desk_sn};
+    const std::int64_t t = work_time(r);
+    const sv other = users[pick_colleague(r, ui)].real_name;
+    if (r.chance(0.7)) {
+      expand(res, r.pick(files), r, u.dept, day, other);
+      if (r.chance(0.5))
+        audit(r, ui, t, a_upload, desk, res, size_for(r, extension_of(res)), 0, {}, inc);
+      else
+        audit(r, ui, t, a_share, desk, res, size_for(r, extension_of(res)), 1, chats[r.below(chats.size())].title, inc,
+              true);
+    } else {
+      chat& c = chats[r.below(chats.size())];
+      expand(c.title, r.pick(titles), r, u.dept, day, other);
+      chat_event(r, ui, c, "chat_update_title", t, inc, c.title);
+    }
+  }
+
   void render(rng& r, const planned& p) {
     const std::size_t ui = p.user;
     user& u = users[ui];
@@ -1579,23 +1618,10 @@ struct generator::impl {
         }
         break;
       }
-      case k_bank_card_in_title_or_file: {
-        const std::int64_t t = work_time(r);
-        const sv other = users[pick_colleague(r, ui)].real_name;
-        if (r.chance(0.7)) {
-          expand(res, r.pick(std::span<const sv>(k_files_card)), r, u.dept, day, other);
-          if (r.chance(0.5))
-            audit(r, ui, t, a_upload, desk, res, size_for(r, extension_of(res)), 0, {}, inc);
-          else
-            audit(r, ui, t, a_share, desk, res, size_for(r, extension_of(res)), 1, chats[r.below(chats.size())].title,
-                  inc, true);
-        } else {
-          chat& c = chats[r.below(chats.size())];
-          expand(c.title, r.pick(std::span<const sv>(k_chat_titles_card)), r, u.dept, day, other);
-          chat_event(r, ui, c, "chat_update_title", t, inc, c.title);
-        }
+      case k_bank_card_in_title_or_file: number_in_name(r, ui, inc, k_files_card, k_chat_titles_card); break;
+      case k_passport_number_in_title_or_file:
+        number_in_name(r, ui, inc, k_files_passport, k_chat_titles_passport);
         break;
-      }
       case k_hr_sync_overwide: {
         const std::int64_t t = work_time(r, 9 * 60, 19 * 60);
         const std::int64_t staff = active_staff();
