@@ -103,15 +103,18 @@ bool is_mail_char(char c) noexcept {
 /// Length of a phone or card number written in groups at `i` — an optional `+` and
 /// country code, then groups of 3 or more digits joined by one space or dash, 8 or more
 /// digits in all (`+853 6612 3456`, `6612-3456`, `4563 7000 1234 5678`) — or 0. Dates
-/// (`2026-11-25`) have 2-digit groups and are not numbers of this kind; one unbroken run
-/// without `+` is left to the identity-number rule.
+/// (`2026-11-25`) have 2-digit groups and are not numbers of this kind; a run over 6 digits
+/// without `+` before it is left to the identity-number rule.
 std::size_t grouped_number(std::string_view text, std::size_t i) noexcept {
   const bool plus = text[i] == '+';
   std::size_t j = plus ? i + 1 : i, end = i, digits = 0, groups = 0;
   while (j < text.size() && is_digit(text[j])) {
     const std::size_t from = j;
     while (j < text.size() && is_digit(text[j])) ++j;
-    if (j - from < 3 && !(plus && groups == 0)) break;
+    // The country code after `+` may be short; a group over 6 digits is a number of its own
+    // (two phone numbers side by side), unless it follows the country code.
+    const std::size_t len = j - from;
+    if (!(plus && groups == 0) && (len < 3 || (len > 6 && !(plus && groups == 1)))) break;
     digits += j - from;
     ++groups;
     end = j;

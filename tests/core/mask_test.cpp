@@ -43,6 +43,7 @@ TEST_CASE("free text masks phone and card numbers written in groups, and keeps d
   CHECK(mask_text("陳生 +853 6612 3456 / 李小姐 6688-1234") == "陳生 +853 6*** **56 / 李小姐 6*** **34");
   CHECK(mask_text("王先生+8613912345678") == "王先生+86 1*** **** *78");
   CHECK(mask_text("信用卡 4563 7000 1234 5678.jpg") == "信用卡 4*** **** **** **78.jpg");
+  CHECK(mask_text("+853 66123456 / 13912345678 13587654321") == "+853 6*** **56 / 1****8 1****1");
   CHECK(mask_text("會議紀錄-2026-11-25.docx") == "會議紀錄-2026-11-25.docx");
   CHECK(mask_text("排班 9:00-18:00 第 12 週.xlsx") == "排班 9:00-18:00 第 12 週.xlsx");
 }
