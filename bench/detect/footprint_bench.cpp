@@ -130,7 +130,6 @@ void BM_state_per_user(benchmark::State& state) {
     const heap_counts heap_before = heap_now();
     const std::int64_t rss_before = rss_bytes();
     detect_stage s(pack);
-    std::size_t key_chars = 0;
     const auto flush = [&] {
       s.run(batch);
       batch.clear();
@@ -145,7 +144,6 @@ void BM_state_per_user(benchmark::State& state) {
         normalized_event ev = templates[(u * k_events_per_user + j) % templates.size()];
         ev.user_id = id;
         ev.ts_ms = ev.ingest_ms = ts;
-        key_chars = ev.corp_id.size() + 1 + id.size();
         batch.push_back(ev);
       }
     }
@@ -159,7 +157,7 @@ void BM_state_per_user(benchmark::State& state) {
       const rules::compiled_rule& r = pack.rules->rules[i];
       const std::size_t k = s.engine().tracked_keys(i);
       keys += k;
-      accounted += k * rules::rule_engine::bytes_per_key(r, key_chars);
+      accounted += k * rules::rule_engine::bytes_per_key(r);
       keys_by_kind[std::string(kind_name(r.stateful))] += k;
     }
     const auto per_user = [&](double v) { return v / static_cast<double>(users); };

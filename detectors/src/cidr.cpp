@@ -7,20 +7,42 @@
 
 namespace dingwatch {
 
+namespace {
+
+/// Dotted-quad IPv4 as inet_pton reads it (four decimal octets ≤ 255, no leading zeros),
+/// without copying the text to a C string: addresses are parsed on every audit event.
+std::optional<std::array<std::uint8_t, 4>> parse_v4(std::string_view text) noexcept {
+  std::array<std::uint8_t, 4> out{};
+  std::size_t i = 0;
+  for (int octet = 0; octet < 4; ++octet) {
+    if (octet && (i >= text.size() || text[i++] != '.')) return std::nullopt;
+    unsigned v = 0;
+    const std::size_t start = i;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9' && i - start < 3) v = v * 10 + unsigned(text[i++] - '0');
+    if (i == start || v > 255 || (text[start] == '0' && i - start > 1)) return std::nullopt;
+    out[static_cast<std::size_t>(octet)] = static_cast<std::uint8_t>(v);
+  }
+  if (i != text.size()) return std::nullopt;
+  return out;
+}
+
+}  // namespace
+
 std::optional<ip_address> ip_address::parse(std::string_view text) noexcept {
   if (text.empty() || text.size() >= INET6_ADDRSTRLEN) return std::nullopt;
+  if (text.find(':') == std::string_view::npos) {
+    const auto v4 = parse_v4(text);
+    if (!v4) return std::nullopt;
+    ip_address ip;
+    ip.bytes[10] = 0xff;
+    ip.bytes[11] = 0xff;
+    std::memcpy(ip.bytes.data() + 12, v4->data(), 4);
+    return ip;
+  }
   char buf[INET6_ADDRSTRLEN];
   std::memcpy(buf, text.data(), text.size());
   buf[text.size()] = '\0';
   ip_address ip;
-  if (text.find(':') == std::string_view::npos) {
-    in_addr v4;
-    if (inet_pton(AF_INET, buf, &v4) != 1) return std::nullopt;
-    ip.bytes[10] = 0xff;
-    ip.bytes[11] = 0xff;
-    std::memcpy(ip.bytes.data() + 12, &v4, 4);
-    return ip;
-  }
   in6_addr v6;
   if (inet_pton(AF_INET6, buf, &v6) != 1) return std::nullopt;
   std::memcpy(ip.bytes.data(), &v6, 16);

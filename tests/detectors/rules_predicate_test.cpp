@@ -94,6 +94,46 @@ TEST_CASE("cidr matches IPv4 and IPv6 prefixes", "[rules][predicate]") {
   CHECK_FALSE(fires(outside, event_builder().ev()));
 }
 
+TEST_CASE("cidr reads IPv4 exactly as inet_pton does", "[rules][predicate]") {
+  auto s = where("{source.ip: {cidr: 0.0.0.0/0}}");
+  for (const char* ok : {"0.0.0.0", "255.255.255.255", "10.0.0.1", "202.175.3.17"})
+    CHECK(fires(s, event_builder().set("source.ip", ok).ev()));
+  for (const char* bad : {"256.1.1.1", "01.2.3.4", "1.2.3", "1.2.3.4.5", "1..2.3", "1.2.3.4 ", " 1.2.3.4",
+                          "1.2.3.1234", "1.2.3.", ".1.2.3", "a.b.c.d", "1.2.3.-4"})
+    CHECK_FALSE(fires(s, event_builder().set("source.ip", bad).ev()));
+}
+
+TEST_CASE("kind and action tests select the rules run on an event, negation included", "[rules][predicate]") {
+  auto s = where("{not: {event.kind: [audit, flow]}, any: [{event.action: none}, {user.id: u1}]}");
+  CHECK(fires(s, event_builder().set("event.kind", "chat").ev()));
+  CHECK(fires(s, event_builder().set("event.kind", "org_change").set("event.action", "view").set("user.id", "u1").ev()));
+  CHECK_FALSE(fires(s, event_builder().set("event.kind", "org_change").set("event.action", "view").ev()));
+  CHECK_FALSE(fires(s, event_builder().set("event.kind", "audit").ev()));
+  CHECK_FALSE(fires(s, event_builder().set("event.kind", "flow").set("user.id", "u1").ev()));
+  const rules::compiled_rule& r = s->rules.at(0);
+  CHECK(r.admits[static_cast<std::size_t>(event_kind::audit)] == 0);
+  CHECK(r.admits[static_cast<std::size_t>(event_kind::chat)] == (1u << rules::k_audit_actions) - 1);
+  // On a chat event the class decides the `not`: only the `any` is left to test.
+  normalized_event chat;
+  chat.kind = event_kind::chat;
+  const auto& list = s->by_class[rules::event_class(chat)];
+  REQUIRE(list.size() == 1);
+  REQUIRE(list[0].count == 1);
+  CHECK(s->nodes[s->residual[list[0].first]].kind == rules::cond_kind::any);
+  // A condition on the kind alone leaves nothing to test.
+  auto only_kind = where("{event.kind: chat}");
+  CHECK(only_kind->by_class[rules::event_class(chat)].at(0).count == 0);
+  CHECK(only_kind->by_class[rules::event_class(event_builder().set("event.kind", "audit").ev())].empty());
+}
+
+TEST_CASE("a kind or action name that never occurs is a warning", "[rules][predicate]") {
+  const auto loaded = rules::load_rules_text(rule_with("      where: {event.action: [download, dowload]}"), "t.yaml");
+  REQUIRE(loaded.rules);
+  const std::string text = rules::format_text(loaded.problems.list());
+  CHECK(text.find("'dowload' is never a value of event.action") != std::string::npos);
+  CHECK(text.find("did you mean 'download'?") != std::string::npos);
+}
+
 TEST_CASE("hour_between wraps past midnight in Macau time", "[rules][predicate]") {
   auto s = where("{timestamp: {hour_between: [22, 6]}}");
   CHECK(fires(s, event_builder().at(macau(23, 41)).ev()));

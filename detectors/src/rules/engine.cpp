@@ -96,19 +96,6 @@ std::string estimate_text(double v) {
 
 }  // namespace
 
-namespace {
-
-std::vector<std::uint32_t> evaluation_order(const rule_set& set) {
-  std::vector<std::uint32_t> order = set.order;
-  if (order.size() != set.rules.size()) {
-    order.clear();
-    for (std::uint32_t i = 0; i < set.rules.size(); ++i) order.push_back(i);
-  }
-  return order;
-}
-
-}  // namespace
-
 /// Per-set bookkeeping: match stamps, counters, the rules run and which of them alert.
 void rule_engine::size_for_set() {
   const std::size_t n = set_->rules.size();
@@ -116,9 +103,37 @@ void rule_engine::size_for_set() {
   db_scanned_.assign(set_->databases.size(), 0);
   detected_.assign(n, 0);
   counters_ = metrics_ ? metrics_->attach(*set_) : std::make_shared<counter_block>(*set_);
-  active_ = evaluation_order(*set_);
+  active_ = set_->evaluation_order();
   emits_.assign(n, false);
   for (std::size_t i = 0; i < n; ++i) emits_[i] = set_->rules[i].generate;
+  index_keys();
+}
+
+/// The rules to run per event class, and the key groups of the set.
+void rule_engine::index_keys() {
+  std::vector<bool> active(set_->rules.size(), false);
+  for (const auto i : active_) active[i] = true;
+  for (std::size_t cls = 0; cls < k_event_classes; ++cls) {
+    dispatch_[cls].clear();
+    for (const auto& cr : set_->by_class[cls])
+      if (active[cr.rule]) dispatch_[cls].push_back(cr);
+  }
+  keys_.clear();
+  const auto group = [&](const std::vector<field_id>& fields) {
+    for (std::size_t g = 0; g < keys_.size(); ++g)
+      if (keys_[g].fields == fields) return static_cast<std::uint32_t>(g);
+    keys_.push_back(key_group{fields, 0, false, 0, {}});
+    return static_cast<std::uint32_t>(keys_.size() - 1);
+  };
+  static const std::vector<field_id> k_per_user = {field_id::corp_id, field_id::user_id};
+  rule_keys_.assign(set_->rules.size(), {});
+  for (std::size_t i = 0; i < set_->rules.size(); ++i) {
+    const compiled_rule& r = set_->rules[i];
+    rule_keys& rk = rule_keys_[i];
+    rk.by = group(r.stateful == stateful_kind::none && r.by.empty() ? k_per_user : r.by);
+    rk.suppress = group(r.suppress_by);
+    for (const auto& st : r.steps) rk.steps.push_back(group(st.by));
+  }
 }
 
 rule_engine::rule_engine(std::shared_ptr<const rule_pack> pack, std::shared_ptr<rule_metrics> metrics)
@@ -155,6 +170,7 @@ rule_engine::rule_engine(std::shared_ptr<const rule_set> set, std::optional<std:
   for (auto i : order)
     if (needed[i]) active_.push_back(i);
   emits_[*only] = true;
+  index_keys();
 }
 
 rule_engine::~rule_engine() { hs_free_scratch(scratch_); }
@@ -205,33 +221,26 @@ engine_stats rule_engine::stats() const noexcept {
   return t;
 }
 
-std::size_t rule_engine::bytes_per_key(const compiled_rule& r, std::size_t key_chars) {
-  // lru_map: a list node holding the key string, a hash node holding a string_view,
-  // the value, last-touch time and list iterator (plus cached hash), one bucket slot.
-  const auto node = [&](std::size_t value) {
-    return (2 * sizeof(void*) + sizeof(std::string) + (key_chars > 15 ? key_chars + 1 : 0)) +
-           (sizeof(void*) + sizeof(std::string_view) + value + 2 * sizeof(std::int64_t) +
-            sizeof(std::size_t)) +
-           sizeof(void*);
-  };
+std::size_t rule_engine::bytes_per_key(const compiled_rule& r) {
+  // A table entry, plus per heap block the payload and malloc's 16-byte header.
+  constexpr std::size_t block = 16;
   const auto threshold = static_cast<std::size_t>(std::max<std::int64_t>(r.threshold, 1));
   switch (r.stateful) {
     case stateful_kind::none: return 0;
     case stateful_kind::event_count:
-      return node(sizeof(window_state)) + threshold * sizeof(std::pair<std::int64_t, event_ref>);
-    case stateful_kind::value_count:
-      return node(sizeof(window_state)) +
-             threshold * (sizeof(std::pair<std::string, std::int64_t>) +
-                          sizeof(std::pair<std::int64_t, event_ref>));
+      return key_table<window_state>::bytes_per_key + block + threshold * sizeof(std::pair<std::int64_t, event_ref>);
+    case stateful_kind::value_count:  // values of up to 15 bytes sit in the string itself
+      return key_table<window_state>::bytes_per_key + 2 * block +
+             threshold * (sizeof(std::pair<std::string, std::int64_t>) + sizeof(std::pair<std::int64_t, event_ref>));
     case stateful_kind::value_sum:
-      return node(sizeof(sum_state)) + (k_sum_buckets + 1) * sizeof(sum_bucket);
+      return key_table<sum_state>::bytes_per_key + block + (k_sum_buckets + 1) * sizeof(sum_bucket);
     case stateful_kind::temporal:
     case stateful_kind::temporal_ordered:
-      return node(sizeof(corr_state)) + r.steps.size() * k_hits_per_step * sizeof(corr_hit);
+      return key_table<corr_state>::bytes_per_key + block + r.steps.size() * k_hits_per_step * sizeof(corr_hit);
     case stateful_kind::baseline:
-      return node(sizeof(baseline_state)) + 2 * slot_count(r.slots) * sizeof(std::uint16_t);
+      return key_table<baseline_state>::bytes_per_key + block + 2 * slot_count(r.slots) * sizeof(std::uint16_t);
     case stateful_kind::first_seen:
-      return node(sizeof(seen_state)) + r.max_values * sizeof(std::pair<std::uint64_t, std::int64_t>);
+      return key_table<seen_state>::bytes_per_key + block + r.max_values * sizeof(std::pair<std::uint64_t, std::int64_t>);
   }
   return 0;
 }
@@ -277,6 +286,7 @@ bool rule_engine::eval(std::uint32_t index, const normalized_event& ev) {
                                        [](const std::string& a, std::string_view b) { return a < b; });
       return it != n.strings.end() && *it == v;
     }
+    case cond_kind::enum_in: return (n.bits >> enum_code(ev, n.field)) & 1u;
     case cond_kind::num_in: {
       const auto v = number_value(ev, n.field);
       return v && std::find(n.numbers.begin(), n.numbers.end(), *v) != n.numbers.end();
@@ -325,15 +335,25 @@ bool rule_engine::eval(std::uint32_t index, const normalized_event& ev) {
   return false;
 }
 
-const std::string& rule_engine::key_of(const std::vector<field_id>& by, const normalized_event& ev) {
-  key_.clear();
-  for (std::size_t i = 0; i < by.size(); ++i) {
-    if (i) key_ += '|';
-    const field_info& f = info(by[i]);
-    if (f.type == field_type::string) key_ += string_value(ev, by[i]);
-    else key_ += display_value(ev, by[i], false);
+const rule_engine::key_group& rule_engine::key(std::uint32_t group, const normalized_event& ev) {
+  key_group& k = keys_[group];
+  if (k.generation == generation_) return k;
+  k.generation = generation_;
+  k.text.clear();
+  k.complete = true;
+  for (std::size_t i = 0; i < k.fields.size(); ++i) {
+    if (i) k.text += '|';
+    const std::size_t before = k.text.size();
+    append_value(k.text, ev, k.fields[i]);
+    if (k.text.size() == before && k.fields[i] != field_id::corp_id) k.complete = false;
   }
-  return key_;
+  k.hash = hash64(k.text);
+  return k;
+}
+
+bool rule_engine::announce(std::size_t index) noexcept {
+  detected_[index] = generation_;
+  return emits_[index];
 }
 
 void rule_engine::on_event(const normalized_event& ev, alert_emitter& out) {
@@ -341,6 +361,7 @@ void rule_engine::on_event(const normalized_event& ev, alert_emitter& out) {
     std::fill(leaf_seen_.begin(), leaf_seen_.end(), 0);
     std::fill(db_scanned_.begin(), db_scanned_.end(), 0);
     std::fill(detected_.begin(), detected_.end(), 0);
+    for (auto& k : keys_) k.generation = 0;
     generation_ = 1;
   }
   if (!in_batch_) {  // a batch's first event: the boundary where a reloaded set comes in
@@ -348,10 +369,11 @@ void rule_engine::on_event(const normalized_event& ev, alert_emitter& out) {
     follow_pack();
   }
   ++seq_;
-  for (const auto i : active_) on_rule(i, ev, out);
+  for (const auto& cr : dispatch_[event_class(ev)]) on_rule(cr, ev, out);
 }
 
-void rule_engine::on_rule(std::size_t index, const normalized_event& ev, alert_emitter& out) {
+void rule_engine::on_rule(const class_rule& cr, const normalized_event& ev, alert_emitter& out) {
+  const std::size_t index = cr.rule;
   const compiled_rule& r = set_->rules[index];
   rule_counters& c = counters_->counters[index];
   const std::int64_t ts = ev.ts_ms != k_absent ? ev.ts_ms : ev.ingest_ms;
@@ -359,7 +381,8 @@ void rule_engine::on_rule(std::size_t index, const normalized_event& ev, alert_e
     on_correlation(index, ev, ts, out);
     return;
   }
-  if (!eval(r.condition, ev)) return;
+  for (std::uint32_t i = cr.first; i < cr.first + cr.count; ++i)
+    if (!eval(set_->residual[i], ev)) return;
   c.matched.add();
   for (auto e : r.exceptions)
     if (eval(e, ev)) {
@@ -368,16 +391,10 @@ void rule_engine::on_rule(std::size_t index, const normalized_event& ev, alert_e
     }
 
   switch (r.stateful) {
-    case stateful_kind::none: {
-      static const std::vector<field_id> k_default = {field_id::corp_id, field_id::user_id};
-      std::string key = key_of(r.by.empty() ? k_default : r.by, ev);
-      if (!ev.event_id.empty()) {
-        key += '|';
-        key += ev.event_id;
-      }
-      fire(index, ev, key, {ts, 1, ts, {ev.ref}, {}, {}}, out);
+    case stateful_kind::none:
+      if (announce(index))
+        fire(index, ev, key(rule_keys_[index].by, ev).text, ev.event_id, {ts, 1, ts, {ev.ref}, {}, {}}, out);
       return;
-    }
     case stateful_kind::event_count:
     case stateful_kind::value_count: on_counting(index, ev, ts, out); return;
     case stateful_kind::value_sum: on_sum(index, ev, ts, out); return;
@@ -393,9 +410,9 @@ void rule_engine::on_counting(std::size_t index, const normalized_event& ev, std
   const compiled_rule& r = set_->rules[index];
   rule_counters& c = counters_->counters[index];
   rule_state& st = state_[index];
-  const std::string key = key_of(r.by, ev);
+  const key_group& k = key(rule_keys_[index].by, ev);
   const std::int64_t cutoff = ts - r.within_ms;
-  window_state& w = st.windows.touch(key, ts);
+  window_state& w = st.windows.touch(k.hash, ts);
   bool fired = false;
   if (r.stateful == stateful_kind::event_count) {
     auto& evs = w.events;
@@ -405,27 +422,30 @@ void rule_engine::on_counting(std::size_t index, const normalized_event& ev, std
                                       [](std::int64_t t, const auto& e) { return t < e.first; });
     if (ts > cutoff) evs.insert(pos, {ts, ev.ref});
     if (static_cast<std::int64_t>(evs.size()) >= r.threshold) {
-      detection d{evs.front().first, static_cast<std::int64_t>(evs.size()), evs.front().first, {}, {}, {}};
-      d.refs.reserve(evs.size());
-      for (const auto& e : evs) d.refs.push_back(e.second);
-      fire(index, ev, key, std::move(d), out);
+      if (announce(index)) {
+        detection d{evs.front().first, static_cast<std::int64_t>(evs.size()), evs.front().first, {}, {}, {}};
+        d.refs.reserve(evs.size());
+        for (const auto& e : evs) d.refs.push_back(e.second);
+        fire(index, ev, k.text, {}, std::move(d), out);
+      }
       fired = true;
     }
   } else {
     auto& vals = w.values;
     std::erase_if(vals, [&](const auto& v) { return v.second <= cutoff; });
-    std::string value = display_value(ev, r.value_field, false);
-    if (!value.empty()) {
-      auto it = std::find_if(vals.begin(), vals.end(), [&](const auto& v) { return v.first == value; });
+    value_.clear();
+    append_value(value_, ev, r.value_field);
+    if (!value_.empty()) {
+      auto it = std::find_if(vals.begin(), vals.end(), [&](const auto& v) { return v.first == value_; });
       if (it == vals.end()) {
-        vals.emplace_back(std::move(value), ts);
+        vals.emplace_back(value_, ts);
         w.events.emplace_back(ts, ev.ref);
       } else {
         it->second = std::max(it->second, ts);
       }
       // Refs of values that left the window go too.
       std::erase_if(w.events, [&](const auto& e) { return e.first <= cutoff; });
-      if (static_cast<std::int64_t>(vals.size()) >= r.threshold) {
+      if (static_cast<std::int64_t>(vals.size()) >= r.threshold && announce(index)) {
         std::int64_t first = ts;
         for (const auto& v : vals) first = std::min(first, v.second);
         detection d{first, static_cast<std::int64_t>(vals.size()), first, {}, {}, {}};
@@ -437,12 +457,12 @@ void rule_engine::on_counting(std::size_t index, const normalized_event& ev, std
           joined += f.mask == field_mask::name ? mask_name(v.first) : v.first;
         }
         d.evidence.emplace_back(std::string(f.name), std::move(joined));
-        fire(index, ev, key, std::move(d), out);
-        fired = true;
+        fire(index, ev, k.text, {}, std::move(d), out);
       }
+      fired = static_cast<std::int64_t>(vals.size()) >= r.threshold;
     }
   }
-  if (fired) st.windows.erase(key);
+  if (fired) st.windows.erase(k.hash);
   c.expired.add(st.windows.expire(cutoff));
   c.evicted.add(st.windows.trim(r.max_keys));
 }
@@ -454,10 +474,10 @@ void rule_engine::on_sum(std::size_t index, const normalized_event& ev, std::int
   rule_state& st = state_[index];
   const auto v = number_value(ev, r.value_field);
   if (!v) return;  // no number: nothing to add
-  const std::string key = key_of(r.by, ev);
+  const key_group& k = key(rule_keys_[index].by, ev);
   const std::int64_t cutoff = ts - r.within_ms;
   const std::int64_t width = std::max<std::int64_t>(1, r.within_ms / k_sum_buckets);
-  sum_state& s = st.sums.touch(key, ts);
+  sum_state& s = st.sums.touch(k.hash, ts);
   auto& b = s.buckets;
   std::erase_if(b, [&](const sum_bucket& x) { return x.last_ms <= cutoff; });
   const std::int64_t idx = ts >= 0 ? ts / width : (ts - width + 1) / width;
@@ -477,10 +497,12 @@ void rule_engine::on_sum(std::size_t index, const normalized_event& ev, std::int
     first = std::min(first, x.first_ms);
   }
   if (total >= static_cast<double>(r.threshold)) {
-    detection d{first, std::llround(total), first, {}, {}, {}};
-    for (const auto& x : b) d.refs.push_back(x.ref);
-    fire(index, ev, key, std::move(d), out);
-    st.sums.erase(key);
+    if (announce(index)) {
+      detection d{first, std::llround(total), first, {}, {}, {}};
+      for (const auto& x : b) d.refs.push_back(x.ref);
+      fire(index, ev, k.text, {}, std::move(d), out);
+    }
+    st.sums.erase(k.hash);
   }
   c.expired.add(st.sums.expire(cutoff));
   c.evicted.add(st.sums.trim(r.max_keys));
@@ -510,14 +532,10 @@ void rule_engine::on_correlation(std::size_t index, const normalized_event& ev, 
   const std::size_t n = r.steps.size();
   for (std::size_t j = 0; j < n; ++j) {
     if (!(hit_mask & (1u << j))) continue;
-    const correlation_step& step = r.steps[j];
     // Key fields other than corp.id must be present: an empty user never correlates.
-    bool complete = true;
-    for (const auto f : step.by)
-      if (f != field_id::corp_id && display_value(ev, f, false).empty()) complete = false;
-    if (!complete) continue;
-    const std::string key = key_of(step.by, ev);
-    corr_state& cs = st.corr.touch(key, ts);
+    const key_group& k = key(rule_keys_[index].steps[j], ev);
+    if (!k.complete) continue;
+    corr_state& cs = st.corr.touch(k.hash, ts);
     cs.latest_ms = std::max(cs.latest_ms, ts);
     std::erase_if(cs.hits, [&](const corr_hit& h) { return h.ts <= cs.latest_ms - r.within_ms; });
     corr_hit hit{ts, seq_, ev.ref, static_cast<std::uint8_t>(j)};
@@ -532,7 +550,7 @@ void rule_engine::on_correlation(std::size_t index, const normalized_event& ev, 
                                  [&](const corr_hit& h) { return h.step == j; }));
 
     // Look for a chain: one hit per step, within T (strictly), in step order when ordered.
-    std::vector<const corr_hit*> chain(n);
+    std::array<const corr_hit*, k_max_correlation_steps> chain{};
     bool found = false;
     for (const auto& start : cs.hits) {
       if (ordered && start.step != 0) continue;
@@ -566,20 +584,21 @@ void rule_engine::on_correlation(std::size_t index, const normalized_event& ev, 
       }
     }
     if (!found) continue;
-    std::int64_t first = chain[0]->ts;
-    for (const auto* h : chain) first = std::min(first, h->ts);
-    detection d{first, static_cast<std::int64_t>(n), first, {}, {}, {}};
-    std::vector<const corr_hit*> by_time = chain;
-    std::sort(by_time.begin(), by_time.end(), [&](const corr_hit* a, const corr_hit* b) { return before(*a, *b); });
-    std::string sequence;
-    for (const auto* h : by_time) {
-      d.refs.push_back(h->ref);
-      if (!sequence.empty()) sequence += " → ";
-      sequence += fmt::format("{} {}", r.steps[h->step].name, iso8601_utc(h->ts));
+    if (announce(index)) {
+      for (std::size_t i = 1; i < n; ++i)  // by time (insertion sort: at most 8 steps)
+        for (std::size_t m = i; m > 0 && before(*chain[m], *chain[m - 1]); --m) std::swap(chain[m], chain[m - 1]);
+      const std::int64_t first = chain[0]->ts;
+      detection d{first, static_cast<std::int64_t>(n), first, {}, {}, {}};
+      std::string sequence;
+      for (std::size_t i = 0; i < n; ++i) {
+        d.refs.push_back(chain[i]->ref);
+        if (!sequence.empty()) sequence += " → ";
+        sequence += fmt::format("{} {}", r.steps[chain[i]->step].name, iso8601_utc(chain[i]->ts));
+      }
+      d.evidence.emplace_back("sequence", std::move(sequence));
+      fire(index, ev, k.text, {}, std::move(d), out);
     }
-    d.evidence.emplace_back("sequence", std::move(sequence));
-    fire(index, ev, key, std::move(d), out);
-    st.corr.erase(key);
+    st.corr.erase(k.hash);
   }
   c.expired.add(st.corr.expire(ts - r.within_ms));
   c.evicted.add(st.corr.trim(r.max_keys));
@@ -596,10 +615,10 @@ void rule_engine::on_baseline(std::size_t index, const normalized_event& ev, std
     if (!v) return;
     value = *v;
   }
-  const std::string key = key_of(r.by, ev);
+  const key_group& k = key(rule_keys_[index].by, ev);
   const std::int64_t hour = local_hour(ts);
   const std::size_t nslots = slot_count(r.slots);
-  baseline_state& b = st.baselines.touch(key, ts);
+  baseline_state& b = st.baselines.touch(k.hash, ts);
   if (b.slots.empty()) {
     b.slots.assign(2 * nslots, k_unobserved);
     b.first_hour = b.hour = hour;
@@ -626,16 +645,16 @@ void rule_engine::on_baseline(std::size_t index, const normalized_event& ev, std
       const double sigma = slot[1] == 0 ? 0.0 : decode(slot[1]);
       const bool over = (r.z > 0 && b.total > mean + r.z * sigma) ||
                         (r.ratio > 0 && b.total > r.ratio * mean);
-      if (over) {
-        b.alerted = true;
+      if (over && announce(index)) {
         const std::int64_t start = hour * k_hour_ms - k_macau_offset_ms;
         detection d{start, std::llround(b.total), b.bucket_first_ms, {ev.ref}, {}, estimate_text(mean)};
         d.evidence.emplace_back("baseline.slot", slot_name(*set_, r.slots, hour));
         d.evidence.emplace_back("baseline.mean", estimate_text(mean));
         d.evidence.emplace_back("baseline.sigma", estimate_text(sigma));
         d.evidence.emplace_back("baseline.value", number_text(b.total));
-        fire(index, ev, key, std::move(d), out);
+        fire(index, ev, k.text, {}, std::move(d), out);
       }
+      b.alerted = b.alerted || over;
     }
   }
   c.expired.add(st.baselines.expire(ts - r.within_ms));
@@ -647,11 +666,12 @@ void rule_engine::on_first_seen(std::size_t index, const normalized_event& ev, s
   const compiled_rule& r = set_->rules[index];
   rule_counters& c = counters_->counters[index];
   rule_state& st = state_[index];
-  const std::string value = display_value(ev, r.value_field, false);
-  if (value.empty()) return;
-  const std::uint64_t h = fnv1a(value);
-  const std::string key = key_of(r.by, ev);
-  seen_state& s = st.seen.touch(key, ts);
+  value_.clear();
+  append_value(value_, ev, r.value_field);
+  if (value_.empty()) return;
+  const std::uint64_t h = hash64(value_);
+  const key_group& k = key(rule_keys_[index].by, ev);
+  seen_state& s = st.seen.touch(k.hash, ts);
   if (s.values.empty() && s.first_ms == 0) s.first_ms = ts;
   const std::int64_t cutoff = ts - r.within_ms;
   c.expired.add(std::erase_if(s.values, [&](const auto& v) { return v.second <= cutoff; }));
@@ -667,28 +687,25 @@ void rule_engine::on_first_seen(std::size_t index, const normalized_event& ev, s
                                       [](const auto& a, const auto& b) { return a.second < b.second; }));
       c.evicted.add();
     }
-    if (!learning) {
+    if (!learning && announce(index)) {
       detection d{ts, known, ts, {ev.ref}, {}, {}};
       d.evidence.emplace_back("first_seen.known", std::to_string(known));
-      fire(index, ev, key + '|' + value, std::move(d), out);
+      fire(index, ev, k.text, value_, std::move(d), out);
     }
   }
   c.expired.add(st.seen.expire(cutoff));
   c.evicted.add(st.seen.trim(r.max_keys));
 }
 
-void rule_engine::fire(std::size_t index, const normalized_event& ev, const std::string& key,
-                       detection d, alert_emitter& out) {
-  detected_[index] = generation_;  // correlations see it, emitted or not
-  if (!emits_[index]) return;
+void rule_engine::fire(std::size_t index, const normalized_event& ev, std::string_view key_text,
+                       std::string_view suffix, detection d, alert_emitter& out) {
   const compiled_rule& r = set_->rules[index];
   rule_counters& c = counters_->counters[index];
   const std::int64_t ts = ev.ts_ms != k_absent ? ev.ts_ms : ev.ingest_ms;
   std::int64_t folded = 0;
   if (r.suppress_ms > 0) {
     rule_state& st = state_[index];
-    const std::string skey = key_of(r.suppress_by, ev);
-    suppress_state& s = st.suppression.touch(skey, ts);
+    suppress_state& s = st.suppression.touch(key(rule_keys_[index].suppress, ev).hash, ts);
     if (ts < s.until_ms) {
       ++s.folded;
       c.suppressed.add();
@@ -702,8 +719,13 @@ void rule_engine::fire(std::size_t index, const normalized_event& ev, const std:
     c.evicted.add(st.suppression.trim(r.max_keys));
   }
 
+  alert_key_.assign(key_text);
+  if (!suffix.empty()) {
+    alert_key_ += '|';
+    alert_key_ += suffix;
+  }
   alert a;
-  a.id = make_alert_id(r.id, key, d.window_start);
+  a.id = make_alert_id(r.id, alert_key_, d.window_start);
   a.rule_id = r.id;
   a.rule_name = r.name;
   a.family = r.family;

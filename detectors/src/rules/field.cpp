@@ -5,6 +5,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <iterator>
 
 #include "dingwatch/core/mask.hpp"
 #include "dingwatch/core/time.hpp"
@@ -166,21 +167,65 @@ std::optional<double> number_value(const normalized_event& ev, field_id id) noex
   }
 }
 
+void append_value(std::string& out, const normalized_event& ev, field_id id) {
+  if (info(id).type != field_type::number) {
+    out += string_value(ev, id);
+    return;
+  }
+  const auto v = number_value(ev, id);
+  if (!v) return;
+  if (id == field_id::timestamp) out += iso8601_utc(ev.ts_ms);
+  else if (*v == std::floor(*v) && std::fabs(*v) < 9e15)
+    fmt::format_to(std::back_inserter(out), "{}", static_cast<std::int64_t>(*v));
+  else
+    fmt::format_to(std::back_inserter(out), "{}", *v);
+}
+
 std::string display_value(const normalized_event& ev, field_id id, bool masked) {
   const field_info& f = info(id);
-  if (f.type == field_type::number) {
-    const auto v = number_value(ev, id);
-    if (!v) return {};
-    if (id == field_id::timestamp) return iso8601_utc(ev.ts_ms);
-    if (*v == std::floor(*v) && std::fabs(*v) < 9e15) return fmt::format("{}", static_cast<std::int64_t>(*v));
-    return fmt::format("{}", *v);
+  if (f.type != field_type::number && masked) {
+    const std::string_view s = string_value(ev, id);
+    if (f.mask == field_mask::name && !s.empty()) return mask_name(s);
+    if (f.mask == field_mask::text && !s.empty()) return mask_text(s);
+    if (f.mask == field_mask::receiver && !s.empty())
+      return is_group_receiver(ev.receiver_type) ? mask_text(s) : mask_name(s);
   }
-  const std::string_view s = string_value(ev, id);
-  if (masked && f.mask == field_mask::name && !s.empty()) return mask_name(s);
-  if (masked && f.mask == field_mask::text && !s.empty()) return mask_text(s);
-  if (masked && f.mask == field_mask::receiver && !s.empty())
-    return is_group_receiver(ev.receiver_type) ? mask_text(s) : mask_name(s);
-  return std::string(s);
+  std::string out;
+  append_value(out, ev, id);
+  return out;
+}
+
+namespace {
+
+template <typename E>
+int code_of(std::string_view name, E last) noexcept {
+  for (int c = 0; c <= static_cast<int>(last); ++c)
+    if (to_string(static_cast<E>(c)) == name) return c;
+  return -1;
+}
+
+}  // namespace
+
+int enum_code(field_id id, std::string_view value) noexcept {
+  switch (id) {
+    case field_id::event_kind: return code_of(value, event_kind::generic);
+    case field_id::event_action: return code_of(value, audit_action::other);
+    case field_id::event_topic: return code_of(value, source_topic::unknown);
+    default: return -1;
+  }
+}
+
+bool enumerated(field_id id) noexcept {
+  return id == field_id::event_kind || id == field_id::event_action || id == field_id::event_topic;
+}
+
+int enum_code(const normalized_event& ev, field_id id) noexcept {
+  switch (id) {
+    case field_id::event_kind: return static_cast<int>(ev.kind);
+    case field_id::event_action: return static_cast<int>(ev.action);
+    case field_id::event_topic: return static_cast<int>(ev.ref.topic);
+    default: return -1;
+  }
 }
 
 bool set_field(normalized_event& ev, field_id id, std::string_view v) noexcept {
@@ -192,28 +237,17 @@ bool set_field(normalized_event& ev, field_id id, std::string_view v) noexcept {
     case field_id::target_count: return parse_int(v, ev.target_count);
     case field_id::corp_id: ev.corp_id = v; return true;
     case field_id::event_kind:
-      for (int k = 0; k <= static_cast<int>(event_kind::generic); ++k)
-        if (to_string(static_cast<event_kind>(k)) == v) {
-          ev.kind = static_cast<event_kind>(k);
-          return true;
-        }
-      return false;
-    case field_id::event_type: ev.type = v; return true;
     case field_id::event_action:
-      for (int a = 0; a <= static_cast<int>(audit_action::other); ++a)
-        if (to_string(static_cast<audit_action>(a)) == v) {
-          ev.action = static_cast<audit_action>(a);
-          return true;
-        }
-      return false;
+    case field_id::event_topic: {
+      const int code = enum_code(id, v);
+      if (code < 0) return false;
+      if (id == field_id::event_kind) ev.kind = static_cast<event_kind>(code);
+      else if (id == field_id::event_action) ev.action = static_cast<audit_action>(code);
+      else ev.ref.topic = static_cast<source_topic>(code);
+      return true;
+    }
+    case field_id::event_type: ev.type = v; return true;
     case field_id::event_id: ev.event_id = v; return true;
-    case field_id::event_topic:
-      for (int t = 0; t <= static_cast<int>(source_topic::unknown); ++t)
-        if (to_string(static_cast<source_topic>(t)) == v) {
-          ev.ref.topic = static_cast<source_topic>(t);
-          return true;
-        }
-      return false;
     case field_id::timestamp:
       if (parse_int(v, ev.ts_ms)) return true;
       return parse_macau_local(v.data(), v.size(), ev.ts_ms);

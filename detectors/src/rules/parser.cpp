@@ -10,6 +10,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <ranges>
 #include <set>
 #include <sstream>
 
@@ -200,6 +201,7 @@ class loader {
         if (n.kind == cond_kind::pattern)
           n.database = static_cast<std::uint32_t>(
               set_->database_of_field[static_cast<std::size_t>(n.field)]);
+      classify_rules(*set_);
       compute_fingerprints(*set_);
       result.rules = std::move(set_);
     }
@@ -595,12 +597,34 @@ class loader {
       for (const auto& v : vals) exprs.push_back("^" + escape_literal(v) + "\\z");
       return pattern_leaf(f, arg, vals, exprs, HS_FLAG_CASELESS);
     }
+    if (enumerated(f.id)) return enum_in(f, arg, vals);
     cond_node c;
     c.kind = cond_kind::str_in;
     c.field = f.id;
     c.strings = vals;
     std::sort(c.strings.begin(), c.strings.end());
     c.strings.erase(std::unique(c.strings.begin(), c.strings.end()), c.strings.end());
+    return add(std::move(c));
+  }
+
+  /// `event.kind`, `event.action`, `event.topic`: codes, tested as bits per event.
+  std::uint32_t enum_in(const field_info& f, const YAML::Node& arg, const std::vector<std::string>& vals) {
+    cond_node c;
+    c.kind = cond_kind::enum_in;
+    c.field = f.id;
+    const std::string_view names = f.source.substr(f.source.find(':') + 2);  // "kind: a b c"
+    for (const auto& v : vals) {
+      const int code = enum_code(f.id, v);
+      if (code >= 0) {
+        c.bits |= 1u << code;
+        continue;
+      }
+      std::vector<std::string_view> candidates;
+      for (const auto part : std::views::split(names, ' ')) candidates.emplace_back(part.begin(), part.end());
+      const std::string near = nearest(v, candidates);
+      diags_.warning(at(arg), fmt::format("'{}' is never a value of {}: this test never holds", v, f.name),
+                     near.empty() ? fmt::format("{} is one of: {}", f.name, names) : fmt::format("did you mean '{}'?", near));
+    }
     return add(std::move(c));
   }
 
@@ -1110,8 +1134,8 @@ class loader {
                    "e.g. rules: [org_admin_grant, DW-AA-011]");
       return;
     }
-    if (names.size() > 8) {
-      diags_.error(at(names), "a correlation has at most 8 steps");
+    if (names.size() > k_max_correlation_steps) {
+      diags_.error(at(names), fmt::format("a correlation has at most {} steps", k_max_correlation_steps));
       return;
     }
     std::set<std::string> seen;

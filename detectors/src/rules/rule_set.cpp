@@ -109,6 +109,7 @@ class rule_hasher {
       }
       case cond_kind::hour_between: h.number(static_cast<std::uint64_t>(n.from)).number(static_cast<std::uint64_t>(n.to)); break;
       case cond_kind::weekday_in: h.number(n.mask); break;
+      case cond_kind::enum_in: h.number(n.bits); break;
       case cond_kind::holiday:
       case cond_kind::workday: reads_calendar_ = true; [[fallthrough]];
       case cond_kind::exists: h.number(n.want ? 1 : 0); break;
@@ -121,7 +122,120 @@ class rule_hasher {
   bool reads_calendar_ = false;
 };
 
+/// The event classes on which a condition can hold, and whether that is exact (the
+/// condition reads nothing but the event's kind and action) or an over-approximation.
+struct class_bound {
+  event_classes classes{};
+  bool exact = true;
+};
+
+constexpr std::uint16_t k_every_action = (1u << k_audit_actions) - 1;
+
+class_bound every_class(bool exact) {
+  class_bound b;
+  b.classes.fill(k_every_action);
+  b.exact = exact;
+  return b;
+}
+
+class_bound bound_of(const rule_set& set, std::uint32_t index) {
+  const cond_node& n = set.nodes[index];
+  switch (n.kind) {
+    case cond_kind::always: return every_class(true);
+    case cond_kind::all:
+    case cond_kind::any: {
+      const bool all = n.kind == cond_kind::all;
+      class_bound b = every_class(true);
+      if (!all) b.classes.fill(0);
+      for (auto c : n.children) {
+        const class_bound x = bound_of(set, c);
+        for (std::size_t k = 0; k < k_event_kinds; ++k)
+          b.classes[k] = all ? (b.classes[k] & x.classes[k]) : (b.classes[k] | x.classes[k]);
+        b.exact = b.exact && x.exact;
+      }
+      return b;
+    }
+    case cond_kind::negate: {
+      class_bound b = bound_of(set, n.children[0]);
+      if (!b.exact) return every_class(false);
+      for (auto& a : b.classes) a = static_cast<std::uint16_t>(~a & k_every_action);
+      return b;
+    }
+    case cond_kind::enum_in: {
+      if (n.field == field_id::event_kind) {
+        class_bound b;
+        for (std::size_t k = 0; k < k_event_kinds; ++k)
+          b.classes[k] = (n.bits >> k) & 1u ? k_every_action : 0;
+        return b;
+      }
+      if (n.field == field_id::event_action) {
+        class_bound b;
+        b.classes.fill(static_cast<std::uint16_t>(n.bits & k_every_action));
+        return b;
+      }
+      return every_class(false);
+    }
+    default: return every_class(false);
+  }
+}
+
+/// Appends the conjuncts of `index` left to test on a class that admits it: an exact
+/// conjunct holds there (or the class would not be admitted), `all` nodes open up.
+void collect_residual(const rule_set& set, std::uint32_t index, std::vector<std::uint32_t>& out) {
+  if (bound_of(set, index).exact) return;
+  const cond_node& n = set.nodes[index];
+  if (n.kind == cond_kind::all) {
+    for (auto c : n.children) collect_residual(set, c, out);
+    return;
+  }
+  out.push_back(index);
+}
+
+/// Calls `fn` on every rule, the rules correlations reference first (`order`).
+template <typename Fn>
+void in_evaluation_order(rule_set& set, Fn fn) {
+  std::vector<bool> done(set.rules.size(), false);
+  for (const auto i : set.order) {
+    fn(set.rules[i]);
+    done[i] = true;
+  }
+  for (std::size_t i = 0; i < set.rules.size(); ++i)
+    if (!done[i]) fn(set.rules[i]);
+}
+
 }  // namespace
+
+void classify_rules(rule_set& set) {
+  const auto classify = [&](compiled_rule& r) {
+    if (r.stateful != stateful_kind::temporal && r.stateful != stateful_kind::temporal_ordered) {
+      r.admits = bound_of(set, r.condition).classes;
+      return;
+    }
+    r.admits.fill(0);  // a correlation runs when one of its steps matches
+    for (const auto& st : r.steps) {
+      const event_classes step = st.rule >= 0 ? set.rules[static_cast<std::size_t>(st.rule)].admits
+                                              : bound_of(set, st.condition).classes;
+      for (std::size_t k = 0; k < k_event_kinds; ++k) r.admits[k] |= step[k];
+    }
+  };
+  in_evaluation_order(set, classify);
+
+  const std::vector<std::uint32_t> order = set.evaluation_order();
+  set.residual.clear();
+  for (std::size_t cls = 0; cls < k_event_classes; ++cls) {
+    auto& list = set.by_class[cls];
+    list.clear();
+    for (const auto i : order) {
+      const compiled_rule& r = set.rules[i];
+      if (!((r.admits[cls / k_audit_actions] >> (cls % k_audit_actions)) & 1u)) continue;
+      class_rule cr{i, static_cast<std::uint32_t>(set.residual.size()), 0};
+      if (r.stateful != stateful_kind::temporal && r.stateful != stateful_kind::temporal_ordered)
+        collect_residual(set, r.condition, set.residual);
+      cr.count = static_cast<std::uint32_t>(set.residual.size()) - cr.first;
+      list.push_back(cr);
+    }
+  }
+}
 
 bool rule_set::is_holiday(std::int64_t day) const noexcept {
   const auto it = std::lower_bound(holidays.begin(), holidays.end(), day,
@@ -134,6 +248,13 @@ bool rule_set::is_workday(std::int64_t epoch_ms) const noexcept {
   return wd != 0 && wd != 6 && !is_holiday(macau_day(epoch_ms));
 }
 
+std::vector<std::uint32_t> rule_set::evaluation_order() const {
+  if (order.size() == rules.size()) return order;
+  std::vector<std::uint32_t> all(rules.size());
+  for (std::uint32_t i = 0; i < all.size(); ++i) all[i] = i;
+  return all;
+}
+
 int rule_set::find_rule(std::string_view id) const noexcept {
   for (std::size_t i = 0; i < rules.size(); ++i)
     if (rules[i].id == id) return static_cast<int>(i);
@@ -142,13 +263,7 @@ int rule_set::find_rule(std::string_view id) const noexcept {
 
 void compute_fingerprints(rule_set& set) {
   rule_hasher hash(set);
-  std::vector<bool> done(set.rules.size(), false);
-  for (const auto i : set.order) {  // referenced rules first
-    set.rules[i].fingerprint = hash(set.rules[i]);
-    done[i] = true;
-  }
-  for (std::size_t i = 0; i < set.rules.size(); ++i)
-    if (!done[i]) set.rules[i].fingerprint = hash(set.rules[i]);
+  in_evaluation_order(set, [&](compiled_rule& r) { r.fingerprint = hash(r); });
 }
 
 }  // namespace dingwatch::rules

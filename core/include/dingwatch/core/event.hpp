@@ -14,6 +14,8 @@
 #include <limits>
 #include <string_view>
 
+#include "dingwatch/core/hash.hpp"
+
 namespace dingwatch {
 
 /// Sentinel for an integer field the record did not carry.
@@ -138,14 +140,5 @@ std::string_view to_string(audit_action a) noexcept;
 
 /// The topic family for a Kafka topic name (`dingtalk.audit` → audit); unknown otherwise.
 source_topic topic_from_name(std::string_view name) noexcept;
-
-/// 64-bit FNV-1a: stable across runs and builds, used for routing and alert ids.
-constexpr std::uint64_t fnv1a(std::string_view s, std::uint64_t h = 14695981039346656037ull) noexcept {
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
 
 }  // namespace dingwatch

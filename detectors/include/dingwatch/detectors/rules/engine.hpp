@@ -1,7 +1,8 @@
 #pragma once
 /// The rule engine: one `rule_engine` detector per shard runs a compiled `rule_set`.
 ///
-/// Per event, for each rule (in `rule_set::order`: rules a correlation references first):
+/// Per event, for each rule that can detect on the event's class (its kind and action,
+/// `compiled_rule::admits`), in `rule_set::order` (rules a correlation references first):
 /// evaluate `detection.where` (pattern leaves trigger at most one Hyperscan scan per
 /// field per event, with this shard's own scratch), then the exceptions, then the
 /// stateful part (docs/rules.md, "Stateful detection"):
@@ -21,7 +22,9 @@
 /// the oldest event in the window (the event's own time for stateless rules), so a
 /// replay produces the same ids.
 ///
-/// State is bounded per rule and shard: keys are kept in least-recently-touched order;
+/// Key fields are read once per event for each distinct key (`by`) of the set; state is
+/// found by the key's 64-bit hash (key_table.hpp), so steady state allocates nothing per
+/// event. State is bounded per rule and shard: keys are kept in least-recently-touched order;
 /// keys idle longer than the rule's TTL (`within`, or `ttl` for baseline/first_seen) are
 /// expired from the cold end as new events arrive, and past `max_keys` the coldest keys
 /// are evicted. Counters per rule (`rule_stats(i)`, `counters()`) are kept per shard.
@@ -34,15 +37,15 @@
 /// a newly published set there, keeping the state of the rules whose id and fingerprint
 /// did not change.
 
+#include <array>
 #include <cstdint>
-#include <list>
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "dingwatch/core/detector.hpp"
+#include "dingwatch/detectors/rules/key_table.hpp"
 #include "dingwatch/detectors/rules/metrics.hpp"
 #include "dingwatch/detectors/rules/rule_set.hpp"
 
@@ -62,68 +65,6 @@ struct engine_stats {
   std::uint64_t suppressed = 0;  ///< alerts folded by suppression
   std::uint64_t expired = 0;     ///< keys dropped after their window passed
   std::uint64_t evicted = 0;     ///< keys (or first_seen values) dropped by a cap
-};
-
-/// Keys in least-recently-touched order with a per-key value; bounded by the caller.
-template <typename V>
-class lru_map {
- public:
-  /// The value for `key`, created (default) when absent; marks it most recent.
-  V& touch(std::string_view key, std::int64_t now_ms) {
-    auto it = map_.find(key);
-    if (it == map_.end()) {
-      order_.emplace_back(key);
-      it = map_.emplace(std::string_view(order_.back()), entry{V{}, now_ms, std::prev(order_.end())}).first;
-    } else {
-      order_.splice(order_.end(), order_, it->second.pos);
-      it->second.last_ms = std::max(it->second.last_ms, now_ms);
-    }
-    return it->second.value;
-  }
-  /// The value for `key`, or null.
-  V* find(std::string_view key) {
-    const auto it = map_.find(key);
-    return it == map_.end() ? nullptr : &it->second.value;
-  }
-  void erase(std::string_view key) {
-    const auto it = map_.find(key);
-    if (it == map_.end()) return;
-    const auto pos = it->second.pos;
-    map_.erase(it);
-    order_.erase(pos);
-  }
-  /// Drops keys from the cold end whose last touch is before `cutoff_ms`.
-  std::size_t expire(std::int64_t cutoff_ms) {
-    std::size_t n = 0;
-    while (!order_.empty()) {
-      const auto it = map_.find(order_.front());
-      if (it->second.last_ms >= cutoff_ms) break;
-      map_.erase(it);
-      order_.pop_front();
-      ++n;
-    }
-    return n;
-  }
-  /// Drops the coldest keys until at most `cap` remain.
-  std::size_t trim(std::size_t cap) {
-    std::size_t n = 0;
-    while (map_.size() > cap) {
-      map_.erase(order_.front());
-      order_.pop_front();
-      ++n;
-    }
-    return n;
-  }
-  [[nodiscard]] std::size_t size() const noexcept { return map_.size(); }
-
- private:
-  struct entry {
-    V value;
-    std::int64_t last_ms;
-    std::list<std::string>::iterator pos;
-  };
-  std::list<std::string> order_;  ///< front = coldest; the map's keys view these strings
-  std::unordered_map<std::string_view, entry> map_;
 };
 
 /// Runs a rule set (or one rule of it) on one shard's events.
@@ -164,10 +105,10 @@ class rule_engine final : public detector {
   [[nodiscard]] const std::shared_ptr<counter_block>& counters() const noexcept { return counters_; }
   /// Keys currently tracked by rule number `rule` (detection state, not suppression).
   [[nodiscard]] std::size_t tracked_keys(std::size_t rule) const;
-  /// Bytes one tracked key of `r` holds at most: its state (heap included), the key
-  /// string's node and the map's bookkeeping, for a key of `key_chars` characters
-  /// (docs/rules.md, "Memory per key").
-  [[nodiscard]] static std::size_t bytes_per_key(const compiled_rule& r, std::size_t key_chars = 24);
+  /// Bytes one tracked key of `r` holds at most: its state with the heap it owns (full
+  /// windows, every first_seen value) and the table's bookkeeping (docs/rules.md,
+  /// "Memory per key").
+  [[nodiscard]] static std::size_t bytes_per_key(const compiled_rule& r);
 
  private:
   struct window_state {
@@ -210,12 +151,27 @@ class rule_engine final : public detector {
     std::int64_t folded = 0;
   };
   struct rule_state {
-    lru_map<window_state> windows;
-    lru_map<sum_state> sums;
-    lru_map<corr_state> corr;
-    lru_map<baseline_state> baselines;
-    lru_map<seen_state> seen;
-    lru_map<suppress_state> suppression;
+    key_table<window_state> windows;
+    key_table<sum_state> sums;
+    key_table<corr_state> corr;
+    key_table<baseline_state> baselines;
+    key_table<seen_state> seen;
+    key_table<suppress_state> suppression;
+  };
+  /// A distinct list of key fields of the set (a rule's `by`, a step's `by`, a
+  /// `suppress.by`): its text and hash are read at most once per event.
+  struct key_group {
+    std::vector<field_id> fields;
+    std::uint32_t generation = 0;  ///< event the text below belongs to
+    bool complete = false;         ///< every field but corp.id has a value
+    std::uint64_t hash = 0;
+    std::string text;
+  };
+  /// The key groups one rule reads.
+  struct rule_keys {
+    std::uint32_t by = 0;
+    std::uint32_t suppress = 0;
+    std::vector<std::uint32_t> steps;
   };
   /// What a detection hands to `fire`.
   struct detection {
@@ -229,18 +185,24 @@ class rule_engine final : public detector {
 
   bool eval(std::uint32_t node, const normalized_event& ev);
   bool pattern_matched(const cond_node& n, const normalized_event& ev);
-  const std::string& key_of(const std::vector<field_id>& by, const normalized_event& ev);
-  void on_rule(std::size_t index, const normalized_event& ev, alert_emitter& out);
+  const key_group& key(std::uint32_t group, const normalized_event& ev);
+  /// Marks rule `index` as detected on this event (correlations see it); true when its
+  /// alerts leave the engine, so a detection is worth building.
+  bool announce(std::size_t index) noexcept;
+  void on_rule(const class_rule& cr, const normalized_event& ev, alert_emitter& out);
   void on_counting(std::size_t index, const normalized_event& ev, std::int64_t ts, alert_emitter& out);
   void on_sum(std::size_t index, const normalized_event& ev, std::int64_t ts, alert_emitter& out);
   void on_correlation(std::size_t index, const normalized_event& ev, std::int64_t ts, alert_emitter& out);
   void on_baseline(std::size_t index, const normalized_event& ev, std::int64_t ts, alert_emitter& out);
   void on_first_seen(std::size_t index, const normalized_event& ev, std::int64_t ts, alert_emitter& out);
-  void fire(std::size_t index, const normalized_event& ev, const std::string& key,
-            detection d, alert_emitter& out);
+  /// Emits an alert of rule `index` unless suppressed; its id names `key_text`, extended
+  /// by `|suffix` when `suffix` is not empty.
+  void fire(std::size_t index, const normalized_event& ev, std::string_view key_text,
+            std::string_view suffix, detection d, alert_emitter& out);
   static int on_match(unsigned id, unsigned long long, unsigned long long, unsigned, void* ctx);
 
   void size_for_set();
+  void index_keys();
   void follow_pack();
 
   std::shared_ptr<const rule_set> set_;
@@ -249,7 +211,11 @@ class rule_engine final : public detector {
   bool in_batch_ = false;  ///< between a batch's first event and its end
   std::shared_ptr<rule_metrics> metrics_;
   std::vector<std::uint32_t> active_;  ///< rules run, in evaluation order
+  /// Per event class: the active rules that admit it (`rule_set::by_class`).
+  std::array<std::vector<class_rule>, k_event_classes> dispatch_;
   std::vector<bool> emits_;            ///< per rule: alerts leave the engine
+  std::vector<key_group> keys_;
+  std::vector<rule_keys> rule_keys_;   ///< per rule
   hs_scratch* scratch_ = nullptr;
   std::uint32_t generation_ = 0;
   std::uint64_t seq_ = 0;
@@ -257,7 +223,8 @@ class rule_engine final : public detector {
   std::vector<std::uint32_t> db_scanned_;  ///< database → generation it was last scanned
   std::vector<std::uint32_t> detected_;   ///< rule → generation it last detected
   std::vector<rule_state> state_;
-  std::string key_;
+  std::string value_;  ///< scratch: the text of a value_count / first_seen value
+  std::string alert_key_;  ///< scratch: the key text an alert id names
   std::string_view scan_text_;  ///< the field being scanned, for validators
   std::shared_ptr<counter_block> counters_;
 };

@@ -110,6 +110,21 @@ std::optional<double> number_value(const normalized_event& ev, field_id id) noex
 /// field is personal data. Empty when absent.
 std::string display_value(const normalized_event& ev, field_id id, bool masked = true);
 
+/// Appends the unmasked display text of the value to `out` (nothing when absent): the
+/// allocation-free form of `display_value(ev, id, false)` once `out` has grown.
+void append_value(std::string& out, const normalized_event& ev, field_id id);
+
+/// The enumerated fields (`event.kind`, `event.action`, `event.topic`) hold a code: the
+/// underlying value of their enum. The code named `value`, or -1 when `value` is not one
+/// of the field's names or `id` is not enumerated.
+int enum_code(field_id id, std::string_view value) noexcept;
+
+/// Whether `id` is an enumerated field.
+bool enumerated(field_id id) noexcept;
+
+/// The code of enumerated field `id` in `ev`, or -1 when `id` is not enumerated.
+int enum_code(const normalized_event& ev, field_id id) noexcept;
+
 /// Sets a field from text (test events in rule files). `value` must outlive `ev` for
 /// string fields. False when the text does not fit the field's type.
 bool set_field(normalized_event& ev, field_id id, std::string_view value) noexcept;

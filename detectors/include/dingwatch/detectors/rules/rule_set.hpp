@@ -15,6 +15,7 @@
 /// fingerprint per rule that says whether two loads compiled the same detection (hot
 /// reload keeps the state of rules whose id and fingerprint did not change).
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -38,6 +39,7 @@ enum class cond_kind : std::uint8_t {
   any,           ///< at least one child
   negate,        ///< not the only child
   str_in,        ///< string field equals one of `strings` (sorted)
+  enum_in,       ///< enumerated field (field.hpp `enum_code`) has one of the codes in `bits`
   num_in,        ///< number field equals one of `numbers`
   num_cmp,       ///< number field `cmp` `numbers[0]`
   cidr,          ///< string field parses as an IP inside `nets`
@@ -62,6 +64,7 @@ struct cond_node {
   std::uint32_t database = 0;  ///< pattern: index into rule_set::databases
   int from = 0, to = 0;        ///< hour_between
   std::uint8_t mask = 0;       ///< weekday_in
+  std::uint32_t bits = 0;      ///< enum_in: bit per code
   std::vector<std::uint32_t> children;
   std::vector<std::string> strings;
   std::vector<double> numbers;
@@ -76,6 +79,30 @@ struct leaf_patterns {
   std::vector<std::string> expressions;
   unsigned flags = 0;
   validator check;
+};
+
+/// The classes of events a rule can detect on, for skipping it cheaply: per event kind,
+/// a bit per audit action (`event_classes[kind] >> action & 1`). Every event has exactly
+/// one class; a rule whose conditions cannot hold for a class is never run on it.
+inline constexpr std::size_t k_event_kinds = static_cast<std::size_t>(event_kind::generic) + 1;
+inline constexpr std::size_t k_audit_actions = static_cast<std::size_t>(audit_action::other) + 1;
+using event_classes = std::array<std::uint16_t, k_event_kinds>;
+static_assert(k_audit_actions <= 16, "event_classes holds an action bit per kind in 16 bits");
+inline constexpr std::size_t k_event_classes = k_event_kinds * k_audit_actions;
+
+/// The class number of an event: kind × action.
+inline std::size_t event_class(const normalized_event& ev) noexcept {
+  return static_cast<std::size_t>(ev.kind) * k_audit_actions + static_cast<std::size_t>(ev.action);
+}
+
+/// A rule to run on events of one class, with what is left of its `where` there: the
+/// conjuncts the class does not decide (`rule_set::residual[first, first + count)`, all
+/// must hold; none for a rule whose `where` the class alone satisfies, and for
+/// correlations, which test their steps).
+struct class_rule {
+  std::uint32_t rule = 0;
+  std::uint32_t first = 0;
+  std::uint32_t count = 0;
 };
 
 /// One Hyperscan database: every pattern of the set on one field.
@@ -96,6 +123,9 @@ enum class stateful_kind : std::uint8_t {
   baseline,          ///< hourly count/sum per key far above its own EWMA baseline
   first_seen,        ///< a value of a field new for the key after a learning period
 };
+
+/// Steps a correlation may have.
+inline constexpr std::size_t k_max_correlation_steps = 8;
 
 /// A step of a correlation (`temporal`, `temporal_ordered`): another rule of the load
 /// (it "matches" when it detects: each matching event for a stateless rule, each time
@@ -164,6 +194,9 @@ struct compiled_rule {
   std::string within_text;         ///< as written, for messages
 
   bool generate = true;  ///< false: a building block that only feeds correlations
+  /// The event classes on which the rule can detect: a correlation, those of its steps
+  /// (computed by `classify_rules`).
+  event_classes admits{};
 
   // value_count / value_sum / first_seen read `value_field`; baseline sums it when
   // `baseline_sum`, else counts events.
@@ -220,14 +253,25 @@ class rule_set {
   std::vector<int> database_of_field;
   /// Rule numbers in evaluation order: a rule a correlation references runs before it.
   std::vector<std::uint32_t> order;
+  /// Per event class: the rules that admit it, in evaluation order (`classify_rules`).
+  std::array<std::vector<class_rule>, k_event_classes> by_class;
+  /// Condition nodes the classes leave to test (see `class_rule`).
+  std::vector<std::uint32_t> residual;
 
   /// Whether Macau day `day` (days since 1970-01-01) is a holiday of the calendar.
   [[nodiscard]] bool is_holiday(std::int64_t day) const noexcept;
   /// Whether the Macau date of `epoch_ms` is Monday–Friday and not a holiday.
   [[nodiscard]] bool is_workday(std::int64_t epoch_ms) const noexcept;
+  /// `order`, or every rule in turn when `order` was not filled (sets built by hand).
+  [[nodiscard]] std::vector<std::uint32_t> evaluation_order() const;
   /// The index of rule `id`, or -1.
   [[nodiscard]] int find_rule(std::string_view id) const noexcept;
 };
+
+/// Fills every rule's `admits` from its conditions (`event.kind` / `event.action` tests
+/// narrow it; anything else may hold on any class), then `by_class` and `residual`.
+/// Needs `order`.
+void classify_rules(rule_set& set);
 
 /// Fills every rule's `fingerprint` (rules in `order` first, so a correlation can
 /// include the rules it references). The loader calls it once the set is complete.

@@ -1,0 +1,171 @@
+#pragma once
+/// Per-key detection state of one rule on one shard: a value per key, kept in
+/// least-recently-touched order so idle keys expire and the coldest are evicted first.
+///
+/// Keys are 64-bit hashes of the key text (`hash64`), not the text: the text is
+/// rebuilt from the event whenever an alert needs it, and a table of 1M keys then holds
+/// no strings at all. Two different keys of one rule share state only if their hashes
+/// collide, which for n keys happens with probability about n²/2⁶⁵ (3·10⁻⁸ at 1M keys).
+///
+/// Layout: entries live in a `std::deque` (stable addresses, no reallocation copies),
+/// recycled through a free list and linked in touch order by 32-bit indices; the index
+/// is an open-addressing table of entry numbers with linear probing and backward-shift
+/// deletion, at most 3/4 full. Nothing is allocated per lookup; a new key allocates only
+/// when the deque or the index grows.
+
+#include <cstdint>
+#include <deque>
+#include <limits>
+#include <vector>
+
+namespace dingwatch::rules {
+
+template <typename V>
+class key_table {
+ public:
+  /// The value for `key`, created (value-initialized) when absent; marks it most recent
+  /// and its last touch no earlier than `now_ms`.
+  V& touch(std::uint64_t key, std::int64_t now_ms) {
+    std::size_t slot = find_slot(key);
+    std::uint32_t e;
+    if (slot != k_npos) {
+      e = index_[slot] - 1;
+      unlink(e);
+      if (now_ms > entries_[e].last_ms) entries_[e].last_ms = now_ms;
+    } else {
+      if ((size_ + 1) * 4 > index_.size() * 3) grow();
+      e = allocate();
+      entries_[e].key = key;
+      entries_[e].last_ms = now_ms;
+      place(e);
+      ++size_;
+    }
+    link_last(e);
+    return entries_[e].value;
+  }
+
+  /// The value for `key`, or null; does not change its order.
+  V* find(std::uint64_t key) noexcept {
+    const std::size_t slot = find_slot(key);
+    return slot == k_npos ? nullptr : &entries_[index_[slot] - 1].value;
+  }
+
+  void erase(std::uint64_t key) noexcept {
+    const std::size_t slot = find_slot(key);
+    if (slot != k_npos) remove(slot);
+  }
+
+  /// Drops keys from the cold end whose last touch is before `cutoff_ms`.
+  std::size_t expire(std::int64_t cutoff_ms) noexcept {
+    std::size_t n = 0;
+    while (head_ != k_none && entries_[head_].last_ms < cutoff_ms) {
+      remove(find_slot(entries_[head_].key));
+      ++n;
+    }
+    return n;
+  }
+
+  /// Drops the coldest keys until at most `cap` remain.
+  std::size_t trim(std::size_t cap) noexcept {
+    std::size_t n = 0;
+    while (size_ > cap) {
+      remove(find_slot(entries_[head_].key));
+      ++n;
+    }
+    return n;
+  }
+
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+
+  /// Bytes one key costs besides the heap its value owns: its entry, and its index slots
+  /// at the lowest load the index has right after growing (3/8).
+  static constexpr std::size_t bytes_per_key = sizeof(V) + 3 * sizeof(std::uint64_t) + 11;
+
+ private:
+  static constexpr std::uint32_t k_none = std::numeric_limits<std::uint32_t>::max();
+  static constexpr std::size_t k_npos = std::numeric_limits<std::size_t>::max();
+
+  struct entry {
+    std::uint64_t key = 0;
+    std::int64_t last_ms = 0;
+    std::uint32_t prev = k_none, next = k_none;  ///< touch order; next of a free entry: free list
+    V value{};
+  };
+
+  [[nodiscard]] std::size_t home(std::uint64_t key) const noexcept {
+    return static_cast<std::size_t>(key) & (index_.size() - 1);
+  }
+
+  [[nodiscard]] std::size_t find_slot(std::uint64_t key) const noexcept {
+    if (size_ == 0) return k_npos;
+    for (std::size_t s = home(key);; s = (s + 1) & (index_.size() - 1)) {
+      const std::uint32_t v = index_[s];
+      if (v == 0) return k_npos;
+      if (entries_[v - 1].key == key) return s;
+    }
+  }
+
+  void place(std::uint32_t e) noexcept {
+    std::size_t s = home(entries_[e].key);
+    while (index_[s] != 0) s = (s + 1) & (index_.size() - 1);
+    index_[s] = e + 1;
+  }
+
+  void grow() {
+    index_.assign(index_.empty() ? 16 : 2 * index_.size(), 0);
+    for (std::uint32_t e = head_; e != k_none; e = entries_[e].next) place(e);
+  }
+
+  std::uint32_t allocate() {
+    if (free_ != k_none) {
+      const std::uint32_t e = free_;
+      free_ = entries_[e].next;
+      return e;
+    }
+    entries_.emplace_back();
+    return static_cast<std::uint32_t>(entries_.size() - 1);
+  }
+
+  /// Removes the key in `slot`: unlinks and frees its entry, then shifts later entries
+  /// of the probe run back so no lookup stops early at the hole.
+  void remove(std::size_t slot) noexcept {
+    const std::uint32_t e = index_[slot] - 1;
+    unlink(e);
+    entries_[e].value = V{};  // release what the value owns now, not when reused
+    entries_[e].next = free_;
+    free_ = e;
+    --size_;
+    const std::size_t mask = index_.size() - 1;
+    std::size_t hole = slot;
+    for (std::size_t s = (slot + 1) & mask; index_[s] != 0; s = (s + 1) & mask) {
+      const std::size_t want = home(entries_[index_[s] - 1].key);
+      // Move it into the hole unless its home lies cyclically in (hole, s].
+      const bool stays = hole <= s ? (want > hole && want <= s) : (want > hole || want <= s);
+      if (stays) continue;
+      index_[hole] = index_[s];
+      hole = s;
+    }
+    index_[hole] = 0;
+  }
+
+  void unlink(std::uint32_t e) noexcept {
+    entry& x = entries_[e];
+    (x.prev == k_none ? head_ : entries_[x.prev].next) = x.next;
+    (x.next == k_none ? tail_ : entries_[x.next].prev) = x.prev;
+    x.prev = x.next = k_none;
+  }
+
+  void link_last(std::uint32_t e) noexcept {
+    entries_[e].prev = tail_;
+    entries_[e].next = k_none;
+    (tail_ == k_none ? head_ : entries_[tail_].next) = e;
+    tail_ = e;
+  }
+
+  std::deque<entry> entries_;
+  std::vector<std::uint32_t> index_;  ///< entry number + 1; 0 = empty
+  std::uint32_t head_ = k_none, tail_ = k_none, free_ = k_none;
+  std::size_t size_ = 0;
+};
+
+}  // namespace dingwatch::rules
