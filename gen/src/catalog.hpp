@@ -224,21 +224,30 @@ inline constexpr std::array<sv, 2> k_chat_titles_passport{"泰國團建 護照�
 /// Benign look-alikes of card and passport numbers: `{ORDER}` 16–20 digits, `{INVOICE}`
 /// four groups of four failing Luhn, `{REF}` four groups of four (passing Luhn one time in
 /// ten), `{N8}` eight digits (an e-invoice `E12345678` has a mainland passport's shape).
-inline constexpr std::array<sv, 10> k_files_number_lookalike{
+inline constexpr std::array<sv, 13> k_files_number_lookalike{
     "訂單{ORDER}.pdf",        "順豐運單 SF{ORDER}.pdf",          "信用卡收單結算 INV {INVOICE}.pdf",
     "Payment ref {REF}.pdf", "Cartão de crédito - regulamento.pdf", "信用卡優惠 {Y}年{M}月.pdf",
     "E-Invoice E{N8}.pdf",   "護照續期須知.pdf",                   "出差護照及簽證安排-{M}月.xlsx",
-    "Passport renewal - checklist.docx"};
+    "Passport renewal - checklist.docx", "報價單_{C}_{MAIL}.pdf", "總機 {LANDLINE} 傳真 {LANDLINE}.pdf",
+    "客戶資料 {C} {PHONE} {MAIL}.pdf"};
+/// Contact lists (incident contact_list_in_title): what the list is for, then 2–4 people
+/// each with a mobile number or a webmail address.
+inline constexpr std::array<sv, 6> k_contact_list_purposes{
+    "春茗報名", "旅行團緊急聯絡", "家長義工聯絡", "Jantar de Natal - inscrições", "Team building contacts", "羽毛球班報名"};
+/// Romanised surnames and webmail domains for generated personal e-mail addresses.
+inline constexpr std::array<sv, 10> k_mail_names{"chan", "lee", "wong", "leong", "ho", "lam", "ng", "cheong", "sousa", "costa"};
+inline constexpr std::array<sv, 6> k_webmail{"gmail.com", "hotmail.com", "yahoo.com.hk", "qq.com", "163.com", "outlook.com"};
 /// Bulk personal-data exports.
 inline constexpr std::array<sv, 4> k_files_bulk_export{
     "全體員工資料_導出.xlsx", "客戶資料庫導出.csv", "會員名單全量.csv", "HR_master_export.xlsx"};
 
 // ---- chats, approvals -----------------------------------------------------------
 
-inline constexpr std::array<sv, 14> k_chat_titles{
+/// Group titles; a customer or supplier group may carry its one contact's mobile number.
+inline constexpr std::array<sv, 16> k_chat_titles{
     "全體員工群", "午餐團購群", "年會籌備小組", "IT Helpdesk", "Projecto Cotai", "週末行山群",
     "{DEPT}工作群", "{DEPT}通知群", "Equipa de Operações", "健身打卡群", "健康講座報名",
-    "{Y}年{M}月排班通知群", "新同事歡迎群", "Sales Weekly"};
+    "{Y}年{M}月排班通知群", "新同事歡迎群", "Sales Weekly", "客戶跟進 {C} {PHONE}", "Fornecedor {C} - contacto {PHONE}"};
 /// Incident chat titles announcing a health registry.
 inline constexpr std::array<sv, 5> k_chat_titles_health{
     "員工體溫及病歷登記群", "健康申報登記群", "Registo de Temperatura dos Funcionários",

@@ -81,6 +81,7 @@ enum kind_ix : int {
   k_hr_sync_overwide,
   k_bank_card_in_title_or_file,
   k_passport_number_in_title_or_file,
+  k_contact_list_in_title,
   // anomalous_access
   k_bulk_download,
   k_off_hours_access,
@@ -112,6 +113,7 @@ constexpr std::array<kind_meta, k_kind_count> k_kinds{{
     {"excessive_collection", "hr_sync_overwide"},
     {"excessive_collection", "bank_card_in_title_or_file"},
     {"excessive_collection", "passport_number_in_title_or_file"},
+    {"excessive_collection", "contact_list_in_title"},
     {"anomalous_access", "bulk_download"},
     {"anomalous_access", "off_hours_access"},
     {"anomalous_access", "new_device_and_ip"},
@@ -433,6 +435,14 @@ struct generator::impl {
       else if (tag == "CARD") card_number(out, r);
       else if (tag == "PP") passport_number(out, r);
       else if (tag == "N8") append_digits(out, r, 8);
+      else if (tag == "PHONE") mobile_number(out, r);
+      else if (tag == "MAIL") webmail_address(out, r);
+      else if (tag == "LANDLINE") {  // a Macau fixed line: 28xx xxxx
+        out += "+853 28";
+        append_digits(out, r, 2);
+        out += ' ';
+        append_digits(out, r, 4);
+      }
       else if (tag == "ORDER") {  // an order or tracking number: 16–20 digits
         out += static_cast<char>('0' + r.range(1, 9));
         append_digits(out, r, static_cast<int>(r.range(15, 19)));
@@ -458,6 +468,31 @@ struct generator::impl {
       sum += d;
     }
     return sum % 10 == 0;
+  }
+
+  /// A personal mobile number as people write it: Macau with or without +853/00853, Hong
+  /// Kong with +852, the mainland with +86 or without.
+  static void mobile_number(std::string& out, rng& r) {
+    const auto four = [&] { append_digits(out, r, 4); };
+    switch (r.weighted(std::array<int, 6>{30, 25, 10, 15, 10, 10})) {
+      case 0: out += "+853 6"; append_digits(out, r, 3); out += ' '; four(); break;
+      case 1: out += '6'; append_digits(out, r, 3); out += ' '; four(); break;
+      case 2: out += "00853 6"; append_digits(out, r, 7); break;
+      case 3: out += "+852 "; out += static_cast<char>('0' + r.range(5, 9)); append_digits(out, r, 3); out += ' '; four(); break;
+      case 4: out += "+86 13"; append_digits(out, r, 1); out += ' '; four(); out += ' '; four(); break;
+      default: out += "1"; out += static_cast<char>('0' + r.range(3, 9)); append_digits(out, r, 9); break;
+    }
+  }
+
+  /// A personal webmail address: a romanised surname, initials and digits.
+  static void webmail_address(std::string& out, rng& r) {
+    out += r.pick(std::span<const sv>(k_mail_names));
+    out += '.';
+    out += static_cast<char>('a' + r.below(26));
+    out += static_cast<char>('a' + r.below(26));
+    if (r.chance(0.5)) append_digits(out, r, 2);
+    out += '@';
+    out += r.pick(std::span<const sv>(k_webmail));
   }
 
   /// A passport number of Macau (MA + 7 digits), Hong Kong (H/K + 8), the mainland (E + 8,
@@ -1525,22 +1560,27 @@ struct generator::impl {
   /// shared to a group, or 30 % of the time a group renamed (from `titles`); `{NAME}` is a
   /// colleague.
   void number_in_name(rng& r, std::size_t ui, std::int32_t inc, std::span<const sv> files, std::span<const sv> titles) {
+    const bool group = r.chance(0.3);
+    expand(title, r.pick(group ? titles : files), r, users[ui].dept, day, users[pick_colleague(r, ui)].real_name);
+    name_file_or_group(r, ui, inc, group, title);
+  }
+
+  /// `ui` names a group `text` (`group`), or uploads or shares to a group a file named `text`.
+  void name_file_or_group(rng& r, std::size_t ui, std::int32_t inc, bool group, const std::string& text) {
     const user& u = users[ui];
-    const audit_ctx desk{u.office_ip, u.desk_platform, u.desk_sn};
     const std::int64_t t = work_time(r);
-    const sv other = users[pick_colleague(r, ui)].real_name;
-    if (r.chance(0.7)) {
-      expand(res, r.pick(files), r, u.dept, day, other);
-      if (r.chance(0.5))
-        audit(r, ui, t, a_upload, desk, res, size_for(r, extension_of(res)), 0, {}, inc);
-      else
-        audit(r, ui, t, a_share, desk, res, size_for(r, extension_of(res)), 1, chats[r.below(chats.size())].title, inc,
-              true);
-    } else {
+    if (group) {
       chat& c = chats[r.below(chats.size())];
-      expand(c.title, r.pick(titles), r, u.dept, day, other);
+      c.title = text;
       chat_event(r, ui, c, "chat_update_title", t, inc, c.title);
+      return;
     }
+    const audit_ctx desk{u.office_ip, u.desk_platform, u.desk_sn};
+    if (r.chance(0.5))
+      audit(r, ui, t, a_upload, desk, text, size_for(r, extension_of(text)), 0, {}, inc);
+    else
+      audit(r, ui, t, a_share, desk, text, size_for(r, extension_of(text)), 1, chats[r.below(chats.size())].title, inc,
+            true);
   }
 
   void render(rng& r, const planned& p) {
@@ -1622,6 +1662,24 @@ struct generator::impl {
       case k_passport_number_in_title_or_file:
         number_in_name(r, ui, inc, k_files_passport, k_chat_titles_passport);
         break;
+      case k_contact_list_in_title: {
+        // 2–4 colleagues with their mobile numbers (or webmail addresses) in a group title
+        // (70 %) or a sign-up sheet's file name.
+        const bool mail = r.chance(0.3);
+        title.assign(r.pick(std::span<const sv>(k_contact_list_purposes)));
+        const auto people = r.range(2, 4);
+        for (std::int64_t i = 0; i < people; ++i) {
+          title += i == 0 ? " " : (r.chance(0.5) ? " / " : ", ");
+          title += users[pick_colleague(r, ui)].real_name;
+          title += ' ';
+          if (mail) webmail_address(title, r);
+          else mobile_number(title, r);
+        }
+        const bool group = r.chance(0.7);
+        if (!group) title += ".xlsx";
+        name_file_or_group(r, ui, inc, group, title);
+        break;
+      }
       case k_hr_sync_overwide: {
         const std::int64_t t = work_time(r, 9 * 60, 19 * 60);
         const std::int64_t staff = active_staff();
