@@ -165,13 +165,13 @@ inline constexpr std::array<sv, 2> k_ingest_unlisted_ips{"47.242.18.77", "47.242
 /// File-name templates per department. `{Y}` year, `{M}` month, `{D}` yyyy-MM-dd,
 /// `{Q}` quarter, `{N}` a 4–6 digit number, `{C}` a client name.
 inline constexpr std::array<sv, 9> k_files_hr{
-    "{Y}年{M}月排班表.xlsx", "員工手冊 v3.pdf",        "{Y}年{M}月薪酬表.xlsx",
+    "{Y}年{M}月排班表.xlsx", "員工手冊 v3.pdf",        "薪酬政策說明-{Y}.pdf",
     "招聘計劃-{Y}.docx",    "Mapa de Férias {Y}.xlsx", "Contrato de Trabalho - modelo.docx",
     "員工通訊錄.xlsx",      "培訓課程安排-{M}月.pptx", "面試評估表_{N}.docx"};
-inline constexpr std::array<sv, 8> k_files_finance{
+inline constexpr std::array<sv, 9> k_files_finance{
     "{Y}年{M}月財務報表.xlsx", "Invoice_INV{N}.pdf",    "報銷單據_{N}.pdf",
     "Budget FY{Y}.xlsx",       "Balancete {M}-{Y}.xlsx", "銀行對賬單-{M}月.pdf",
-    "應收賬款明細.xlsx",       "稅務申報表 M1-{Y}.pdf"};
+    "應收賬款明細.xlsx",       "稅務申報表 M1-{Y}.pdf",  "Payroll calendar {Y}.pdf"};
 inline constexpr std::array<sv, 8> k_files_sales{
     "客戶報價單_{N}.pdf",          "Proposta Comercial - {C}.pptx", "Sales Pipeline Q{Q}.xlsx",
     "{C} 合作方案.docx",           "產品目錄{Y}.pdf",               "訂單確認_{N}.pdf",
@@ -237,6 +237,13 @@ inline constexpr std::array<sv, 6> k_contact_list_purposes{
 /// Romanised surnames and webmail domains for generated personal e-mail addresses.
 inline constexpr std::array<sv, 10> k_mail_names{"chan", "lee", "wong", "leong", "ho", "lam", "ng", "cheong", "sousa", "costa"};
 inline constexpr std::array<sv, 6> k_webmail{"gmail.com", "hotmail.com", "yahoo.com.hk", "qq.com", "163.com", "outlook.com"};
+/// Payroll and staff bank details: HR and Finance share them with one person (need to know).
+inline constexpr std::array<sv, 3> k_files_payroll{"{Y}年{M}月薪酬表.xlsx", "員工銀行賬戶資料-{M}月.xlsx",
+                                                  "Folha de pagamento {M}-{Y}.xlsx"};
+/// Registers of other people's personal data (incident personal_register_shared_to_group).
+inline constexpr std::array<sv, 7> k_files_register{
+    "{Y}年{M}月薪酬表.xlsx", "員工銀行賬戶資料-{M}月.xlsx", "全體員工身份證副本.zip", "Folha de pagamento {M}-{Y}.xlsx",
+    "Payslips {Y}-{M}.pdf",  "員工個人資料表.xlsx",        "護照副本合集-出差團.pdf"};
 /// Bulk personal-data exports.
 inline constexpr std::array<sv, 4> k_files_bulk_export{
     "全體員工資料_導出.xlsx", "客戶資料庫導出.csv", "會員名單全量.csv", "HR_master_export.xlsx"};

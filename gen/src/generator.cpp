@@ -82,6 +82,7 @@ enum kind_ix : int {
   k_bank_card_in_title_or_file,
   k_passport_number_in_title_or_file,
   k_contact_list_in_title,
+  k_personal_register_shared_to_group,
   // anomalous_access
   k_bulk_download,
   k_off_hours_access,
@@ -114,6 +115,7 @@ constexpr std::array<kind_meta, k_kind_count> k_kinds{{
     {"excessive_collection", "bank_card_in_title_or_file"},
     {"excessive_collection", "passport_number_in_title_or_file"},
     {"excessive_collection", "contact_list_in_title"},
+    {"excessive_collection", "personal_register_shared_to_group"},
     {"anomalous_access", "bulk_download"},
     {"anomalous_access", "off_hours_access"},
     {"anomalous_access", "new_device_and_ip"},
@@ -905,11 +907,17 @@ struct generator::impl {
       return;
     }
     benign_file(r, u.dept);
-    const bool hr_health = u.dept == d_hr && r.chance(0.05);
-    if (hr_health)  // HR handles sick-leave certificates and health forms (need-to-know, lookalike)
+    // Need-to-know files, shared with one person (look-alikes): HR handles sick-leave
+    // certificates and health forms, HR and Finance the payroll and staff bank details.
+    bool need_to_know = u.dept == d_hr && r.chance(0.05);
+    if (need_to_know) {
       expand(res, r.pick(std::span<const sv>(k_files_health)), r, u.dept, day, users[pick_colleague(r, ui)].real_name);
+    } else if ((u.dept == d_hr || u.dept == d_finance) && r.chance(0.04)) {
+      expand(res, r.pick(std::span<const sv>(k_files_payroll)), r, u.dept, day, {});
+      need_to_know = true;
+    }
     const std::int64_t size = size_for(r, extension_of(res));
-    if (action == a_share && hr_health) {
+    if (action == a_share && need_to_know) {
       audit(r, ui, ts, action, at, res, size, 2, users[manager_of(ui)].real_name, inc, true);
       return;
     }
@@ -1662,6 +1670,17 @@ struct generator::impl {
       case k_passport_number_in_title_or_file:
         number_in_name(r, ui, inc, k_files_passport, k_chat_titles_passport);
         break;
+      case k_personal_register_shared_to_group: {
+        // Payroll, staff bank details or ID copies shared to a group (80 %) or as a link.
+        expand(res, r.pick(std::span<const sv>(k_files_register)), r, u.dept, day, {});
+        const std::int64_t t = work_time(r);
+        if (r.chance(0.8))
+          audit(r, ui, t, a_share, desk, res, size_for(r, extension_of(res)), 1, chats[r.below(chats.size())].title, inc,
+                true);
+        else
+          audit(r, ui, t, a_share, desk, res, size_for(r, extension_of(res)), 3, {}, inc, true);
+        break;
+      }
       case k_contact_list_in_title: {
         // 2–4 colleagues with their mobile numbers (or webmail addresses) in a group title
         // (70 %) or a sign-up sheet's file name.
