@@ -83,6 +83,7 @@ enum kind_ix : int {
   k_passport_number_in_title_or_file,
   k_contact_list_in_title,
   k_personal_register_shared_to_group,
+  k_location_tracking_burst,
   // anomalous_access
   k_bulk_download,
   k_off_hours_access,
@@ -116,6 +117,7 @@ constexpr std::array<kind_meta, k_kind_count> k_kinds{{
     {"excessive_collection", "passport_number_in_title_or_file"},
     {"excessive_collection", "contact_list_in_title"},
     {"excessive_collection", "personal_register_shared_to_group"},
+    {"excessive_collection", "location_tracking_burst"},
     {"anomalous_access", "bulk_download"},
     {"anomalous_access", "off_hours_access"},
     {"anomalous_access", "new_device_and_ip"},
@@ -984,6 +986,14 @@ struct generator::impl {
     const office& o = k_offices[static_cast<std::size_t>(u.office)];
     const auto method = static_cast<std::uint8_t>(r.weighted(std::array<int, 3>{60, 30, 10}));
     check(ui, ts, o.lat_e6 + r.range(-400, 400), o.lon_e6 + r.range(-400, 400), o.address, false, method, on_duty, -1);
+    // The phone did not get a fix, or the person was unsure it registered: 1–2 retries
+    // within three minutes (look-alike of location_tracking_burst).
+    if (method == 0 && r.chance(0.04)) {
+      const auto retries = r.range(1, 2);
+      for (std::int64_t i = 1; i <= retries; ++i)
+        check(ui, ts + i * r.range(20, 90) * k_sec, o.lat_e6 + r.range(-400, 400), o.lon_e6 + r.range(-400, 400),
+              o.address, false, 0, on_duty, -1);
+    }
   }
 
   void box_check(rng& r, std::size_t ui, std::int64_t ts, const gps_box& b, bool outside, bool on_duty,
@@ -1295,6 +1305,11 @@ struct generator::impl {
         random_ip(ipbuf, r, k_net_cn_consumer);
       if (arrive < b) {
         box_check(r, ui, arrive + r.range(5, 60) * k_min, k_roaming_points[where], true, true, -1);
+        // Field check-ins (外勤打卡) at each client visit of the afternoon, an hour or more apart.
+        const auto visits = r.range(0, 3);
+        for (std::int64_t v = 1; v <= visits; ++v)
+          if (arrive + v * 70 * k_min < b)
+            box_check(r, ui, arrive + v * 70 * k_min + r.range(0, 30) * k_min, k_roaming_points[where], true, true, -1);
         activities(r, ui, arrive, b, count_for(u, b - arrive, r) / 2, where < 2 ? place::hk : place::zhuhai);
       }
     } else {
@@ -1679,6 +1694,19 @@ struct generator::impl {
                 true);
         else
           audit(r, ui, t, a_share, desk, res, size_for(r, extension_of(res)), 3, {}, inc, true);
+        break;
+      }
+      case k_location_tracking_burst: {
+        // Continuous location reporting switched on for the person's phone (a supervisor
+        // tracking field staff): a GPS check every 4–10 minutes for 1–4 hours of the day,
+        // around the office or the person's rounds in Macau.
+        std::int64_t t = work_time(r, 9 * 60 + 30, 15 * 60);
+        const std::int64_t until = t + r.range(1, 4) * k_hour;
+        const gps_box& area = k_macau_homes[r.below(k_macau_homes.size())];
+        while (t < until) {
+          box_check(r, ui, t, area, true, true, inc);
+          t += r.range(4, 10) * k_min;
+        }
         break;
       }
       case k_contact_list_in_title: {
