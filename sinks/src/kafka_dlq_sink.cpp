@@ -24,23 +24,47 @@ kafka_dlq_sink::kafka_dlq_sink(kafka_options options, std::string topic)
 void kafka_dlq_sink::write(const dead_letter& d) {
   const raw_record& r = *d.record;
   const bool cut = r.bytes.size() > k_max_dead_letter_bytes;
-  const std::array<std::pair<std::string, std::string>, 5> headers = {{
+  pending_letter& p = pending_.emplace_back();
+  p.key = r.key;
+  p.value = cut ? r.bytes.substr(0, k_max_dead_letter_bytes) : r.bytes;
+  p.headers = {{
       {"reason", std::string(to_string(d.reason))},
       {"source.topic", std::string(r.topic_name)},
       {"source.partition", std::to_string(r.ref.partition)},
       {"source.offset", std::to_string(r.ref.offset)},
       {"original.size", std::to_string(r.bytes.size())},
   }};
-  const std::string_view value = cut ? r.bytes.substr(0, k_max_dead_letter_bytes) : r.bytes;
-  // The size header only when the value was cut, so ordinary dead letters stay as they were.
-  const std::span<const std::pair<std::string, std::string>> sent(headers.data(), cut ? 5 : 4);
-  if (!producer_.produce(topic_, r.key, value, sent)) enqueue_failed_ = true;
+  p.header_count = cut ? 5 : 4;  // the size header only when cut: ordinary letters stay as they were
+  if (!resend_ && !produce(p)) resend_ = true;
+}
+
+bool kafka_dlq_sink::produce(const pending_letter& p) {
+  return producer_.produce(topic_, p.key, p.value,
+                           std::span<const std::pair<std::string, std::string>>(p.headers.data(), p.header_count));
 }
 
 bool kafka_dlq_sink::flush() {
-  bool ok = producer_.flush(k_ack_timeout) && !enqueue_failed_;
-  if (enqueue_failed_) spdlog::warn("kafka dlq sink: dead letters could not be queued for {}", topic_);
-  enqueue_failed_ = false;
+  // After a failure nobody knows which letters arrived (a delivery may have timed out, or
+  // never been queued): send them all again. Readers see a letter twice at worst, and its
+  // source.* headers say it is the same record.
+  bool queued = true;
+  if (resend_) {
+    for (const pending_letter& p : pending_) {
+      if (!produce(p)) {
+        queued = false;
+        break;
+      }
+    }
+  }
+  const bool ok = producer_.flush(k_ack_timeout) && queued;
+  if (ok) {
+    pending_.clear();
+    resend_ = false;
+  } else {
+    spdlog::warn("kafka dlq sink: {} dead letter(s) not acknowledged by {}; kept for the next flush",
+                 pending_.size(), topic_);
+    resend_ = true;
+  }
   return ok;
 }
 

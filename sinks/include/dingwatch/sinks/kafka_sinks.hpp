@@ -9,9 +9,12 @@
 /// `reason` (reject_reason name), `source.topic`, `source.partition`, `source.offset`
 /// (decimal). `write` only enqueues; `flush` waits for the acknowledgements.
 
+#include <array>
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "dingwatch/core/sink.hpp"
 #include "dingwatch/ingest/kafka_producer.hpp"
@@ -35,19 +38,33 @@ class kafka_alert_sink final : public alert_sink {
 /// Writes dead letters (original bytes plus why and where from) to a Kafka topic. A
 /// record above 900,000 bytes (more than Kafka's default message size allows) keeps
 /// its first 900,000 bytes and gets an `original.size` header.
+///
+/// Every letter is kept until a flush has it acknowledged; a flush after a failed one
+/// sends them all again first, so retrying the flush (as the pipeline does) retries the
+/// letters too, even those whose delivery timed out during a broker outage.
 class kafka_dlq_sink final : public dead_letter_sink {
  public:
   /// Throws std::runtime_error on a bad broker list or config key.
   explicit kafka_dlq_sink(kafka_options options, std::string topic = "dingwatch.dlq");
   /// Enqueues one dead letter (bytes copied).
   void write(const dead_letter& d) override;
-  /// Waits (up to 10 s) until every dead letter since the last flush is acknowledged.
+  /// Waits (up to 10 s) until every dead letter since the last successful flush is
+  /// acknowledged; false (letters kept) otherwise.
   bool flush() override;
 
  private:
+  struct pending_letter {
+    std::string key;
+    std::string value;
+    std::array<std::pair<std::string, std::string>, 5> headers;
+    std::size_t header_count = 4;
+  };
+  bool produce(const pending_letter& p);
+
   kafka_producer producer_;
   std::string topic_;
-  bool enqueue_failed_ = false;
+  std::vector<pending_letter> pending_;  ///< written since the last acknowledged flush
+  bool resend_ = false;                  ///< a flush failed: send `pending_` again
 };
 
 }  // namespace dingwatch
