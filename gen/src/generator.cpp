@@ -93,6 +93,7 @@ enum kind_ix : int {
   k_admin_grant_then_export,
   k_dormant_account_wakeup,
   k_activity_after_leave,
+  k_new_country_bulk_download,
   // cross_border
   k_audit_from_foreign_ip,
   k_flow_personal_records_abroad,
@@ -126,6 +127,7 @@ constexpr std::array<kind_meta, k_kind_count> k_kinds{{
     {"anomalous_access", "admin_grant_then_export"},
     {"anomalous_access", "dormant_account_wakeup"},
     {"anomalous_access", "activity_after_leave"},
+    {"anomalous_access", "new_country_bulk_download"},
     {"cross_border", "audit_from_foreign_ip"},
     {"cross_border", "flow_personal_records_abroad"},
     {"cross_border", "smart_hr_sync_enabled_abroad"},
@@ -1230,6 +1232,14 @@ struct generator::impl {
       std::int64_t a = at_min(9 * 60), b = at_min(23 * 60);
       clip(a, b);
       activities(r, ui, a, b, static_cast<int>(r.range(0, 4)), place::trip);
+      // Now and then a meeting on the trip: a few documents fetched beforehand (look-alike
+      // of new_country_bulk_download).
+      if (r.chance(0.1) && a < b) {
+        const audit_ctx at = ctx_for(u, place::trip, false);
+        const std::int64_t s0 = r.range(a, b - 1);
+        const auto n = r.range(3, 8);
+        for (std::int64_t i = 0; i < n; ++i) audit_activity(r, ui, clamp_day(s0 + r.range(0, 40) * k_min), a_download, at);
+      }
       return;
     }
     if (!u.night && r.chance(0.006)) {  // the trip starts tomorrow; today is a normal day
@@ -1782,6 +1792,25 @@ struct generator::impl {
           benign_file(r, u.dept);
           audit(r, ui, t + r.range(1 * k_min, 60 * k_min), r.chance(0.6) ? a_download : a_view, at, res,
                 size_for(r, extension_of(res)), 0, {}, inc);
+        }
+        break;
+      }
+      case k_new_country_bulk_download: {
+        // The account, on its usual device, works from a country the person has not been
+        // to (a residential proxy, or an insider abroad) and downloads 10–25 files within
+        // the hour. Not the country of the person's last trip.
+        std::size_t c = r.below(k_trip_places.size());
+        if (u.trip_from_day >= 0 && static_cast<int>(c) == u.trip_place) c = (c + 1) % k_trip_places.size();
+        random_ip(ipbuf2, r, std::array<cidr, 1>{k_trip_places[c].net});
+        const bool phone = r.chance(0.5);
+        const audit_ctx at{ipbuf2, phone ? u.phone_platform : u.desk_platform, phone ? u.phone_sn : u.desk_sn};
+        const std::int64_t t = at_min(static_cast<int>(r.range(8 * 60, 22 * 60))) + r.range(0, k_min - 1);
+        audit(r, ui, t, a_login, at, {}, 0, 0, {}, inc);
+        const auto n = r.range(10, 25);
+        const std::int64_t span = r.range(15, 50) * k_min;
+        for (std::int64_t i = 0; i < n; ++i) {
+          benign_file(r, static_cast<int>(r.below(k_departments.size())));
+          audit(r, ui, t + r.range(1 * k_min, span), a_download, at, res, size_for(r, extension_of(res)), 0, {}, inc);
         }
         break;
       }
