@@ -30,15 +30,14 @@ std::optional<std::array<std::uint8_t, 4>> parse_v4(std::string_view text) noexc
 
 std::optional<ip_address> ip_address::parse(std::string_view text) noexcept {
   if (text.empty() || text.size() >= INET6_ADDRSTRLEN) return std::nullopt;
-  if (text.find(':') == std::string_view::npos) {
-    const auto v4 = parse_v4(text);
-    if (!v4) return std::nullopt;
+  if (const auto v4 = parse_v4(text)) {
     ip_address ip;
     ip.bytes[10] = 0xff;
     ip.bytes[11] = 0xff;
     std::memcpy(ip.bytes.data() + 12, v4->data(), 4);
     return ip;
   }
+  if (text.find(':') == std::string_view::npos) return std::nullopt;
   char buf[INET6_ADDRSTRLEN];
   std::memcpy(buf, text.data(), text.size());
   buf[text.size()] = '\0';

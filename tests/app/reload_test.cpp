@@ -118,6 +118,9 @@ struct running {
       return m.find(reloads_line("success", 0)) != std::string::npos &&
              m.find(reloads_line("error", 0)) != std::string::npos;
     }));
+    // The watch is set up on the reloader's thread, after the metrics endpoint is up: a file
+    // written before that would go unseen.
+    if (watch) REQUIRE(wait_for([&] { return log().find("--watch: reloading rules when") != std::string::npos; }));
   }
   ~running() {
     run.reset();

@@ -378,7 +378,7 @@ void rule_engine::on_rule(const class_rule& cr, const normalized_event& ev, aler
   rule_counters& c = counters_->counters[index];
   const std::int64_t ts = ev.ts_ms != k_absent ? ev.ts_ms : ev.ingest_ms;
   if (r.stateful == stateful_kind::temporal || r.stateful == stateful_kind::temporal_ordered) {
-    on_correlation(index, ev, ts, out);
+    on_correlation(cr, ev, ts, out);
     return;
   }
   for (std::uint32_t i = cr.first; i < cr.first + cr.count; ++i)
@@ -508,8 +508,9 @@ void rule_engine::on_sum(std::size_t index, const normalized_event& ev, std::int
   c.evicted.add(st.sums.trim(r.max_keys));
 }
 
-void rule_engine::on_correlation(std::size_t index, const normalized_event& ev, std::int64_t ts,
+void rule_engine::on_correlation(const class_rule& cr, const normalized_event& ev, std::int64_t ts,
                                  alert_emitter& out) {
+  const std::size_t index = cr.rule;
   const compiled_rule& r = set_->rules[index];
   rule_counters& c = counters_->counters[index];
   rule_state& st = state_[index];
@@ -517,8 +518,9 @@ void rule_engine::on_correlation(std::size_t index, const normalized_event& ev, 
   std::uint32_t hit_mask = 0;
   for (std::size_t j = 0; j < r.steps.size(); ++j) {
     const correlation_step& s = r.steps[j];
-    const bool hit = s.rule >= 0 ? detected_[static_cast<std::size_t>(s.rule)] == generation_
-                                 : eval(s.condition, ev);
+    const class_step& cs = set_->class_steps[cr.first + j];
+    bool hit = s.rule >= 0 ? detected_[static_cast<std::size_t>(s.rule)] == generation_ : cs.possible;
+    for (std::uint32_t i = cs.first; hit && s.rule < 0 && i < cs.first + cs.count; ++i) hit = eval(set_->residual[i], ev);
     if (hit) hit_mask |= 1u << j;
   }
   if (hit_mask == 0) return;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <tuple>
 
 #include "dingwatch/core/event.hpp"
 #include "dingwatch/core/time.hpp"
@@ -222,17 +223,33 @@ void classify_rules(rule_set& set) {
 
   const std::vector<std::uint32_t> order = set.evaluation_order();
   set.residual.clear();
+  set.class_steps.clear();
+  const auto admitted = [](const event_classes& c, std::size_t cls) {
+    return ((c[cls / k_audit_actions] >> (cls % k_audit_actions)) & 1u) != 0;
+  };
+  const auto residual_of = [&](std::uint32_t condition) {
+    const auto first = static_cast<std::uint32_t>(set.residual.size());
+    collect_residual(set, condition, set.residual);
+    return std::pair{first, static_cast<std::uint32_t>(set.residual.size()) - first};
+  };
   for (std::size_t cls = 0; cls < k_event_classes; ++cls) {
     auto& list = set.by_class[cls];
     list.clear();
     for (const auto i : order) {
       const compiled_rule& r = set.rules[i];
-      if (!((r.admits[cls / k_audit_actions] >> (cls % k_audit_actions)) & 1u)) continue;
-      class_rule cr{i, static_cast<std::uint32_t>(set.residual.size()), 0};
-      if (r.stateful != stateful_kind::temporal && r.stateful != stateful_kind::temporal_ordered)
-        collect_residual(set, r.condition, set.residual);
-      cr.count = static_cast<std::uint32_t>(set.residual.size()) - cr.first;
-      list.push_back(cr);
+      if (!admitted(r.admits, cls)) continue;
+      if (r.stateful != stateful_kind::temporal && r.stateful != stateful_kind::temporal_ordered) {
+        const auto [first, count] = residual_of(r.condition);
+        list.push_back({i, first, count});
+        continue;
+      }
+      list.push_back({i, static_cast<std::uint32_t>(set.class_steps.size()), static_cast<std::uint32_t>(r.steps.size())});
+      for (const auto& st : r.steps) {
+        class_step cs;
+        if (st.rule < 0 && !admitted(bound_of(set, st.condition).classes, cls)) cs.possible = false;
+        else if (st.rule < 0) std::tie(cs.first, cs.count) = residual_of(st.condition);
+        set.class_steps.push_back(cs);
+      }
     }
   }
 }

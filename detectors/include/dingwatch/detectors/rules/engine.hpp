@@ -192,7 +192,7 @@ class rule_engine final : public detector {
   void on_rule(const class_rule& cr, const normalized_event& ev, alert_emitter& out);
   void on_counting(std::size_t index, const normalized_event& ev, std::int64_t ts, alert_emitter& out);
   void on_sum(std::size_t index, const normalized_event& ev, std::int64_t ts, alert_emitter& out);
-  void on_correlation(std::size_t index, const normalized_event& ev, std::int64_t ts, alert_emitter& out);
+  void on_correlation(const class_rule& cr, const normalized_event& ev, std::int64_t ts, alert_emitter& out);
   void on_baseline(std::size_t index, const normalized_event& ev, std::int64_t ts, alert_emitter& out);
   void on_first_seen(std::size_t index, const normalized_event& ev, std::int64_t ts, alert_emitter& out);
   /// Emits an alert of rule `index` unless suppressed; its id names `key_text`, extended

@@ -97,12 +97,21 @@ inline std::size_t event_class(const normalized_event& ev) noexcept {
 
 /// A rule to run on events of one class, with what is left of its `where` there: the
 /// conjuncts the class does not decide (`rule_set::residual[first, first + count)`, all
-/// must hold; none for a rule whose `where` the class alone satisfies, and for
-/// correlations, which test their steps).
+/// must hold; none for a rule whose `where` the class alone satisfies). For a
+/// correlation, `first` and `count` select its steps in `rule_set::class_steps`.
 struct class_rule {
   std::uint32_t rule = 0;
   std::uint32_t first = 0;
   std::uint32_t count = 0;
+};
+
+/// A correlation step on one event class. A macro step holds when `possible` and the
+/// conjuncts `residual[first, first + count)` hold; a step naming a rule holds when that
+/// rule detected on the event.
+struct class_step {
+  std::uint32_t first = 0;
+  std::uint32_t count = 0;
+  bool possible = true;
 };
 
 /// One Hyperscan database: every pattern of the set on one field.
@@ -255,8 +264,10 @@ class rule_set {
   std::vector<std::uint32_t> order;
   /// Per event class: the rules that admit it, in evaluation order (`classify_rules`).
   std::array<std::vector<class_rule>, k_event_classes> by_class;
-  /// Condition nodes the classes leave to test (see `class_rule`).
+  /// Condition nodes the classes leave to test (see `class_rule`, `class_step`).
   std::vector<std::uint32_t> residual;
+  /// Correlation steps per event class (see `class_rule`).
+  std::vector<class_step> class_steps;
 
   /// Whether Macau day `day` (days since 1970-01-01) is a holiday of the calendar.
   [[nodiscard]] bool is_holiday(std::int64_t day) const noexcept;
