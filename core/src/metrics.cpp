@@ -31,6 +31,9 @@ metrics::metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                             .Help("Alerts written, by the PDPA (Law 8/2005) article they cite").Register(r);
   lag_ = &BuildGauge().Name("dingwatch_consumer_lag")
               .Help("Records between the committed offset and the high watermark").Register(r);
+  consumer_errors_ = &BuildCounter().Name("dingwatch_consumer_errors_total")
+                          .Help("Errors the Kafka consumer met (brokers down, failed fetches or commits), "
+                                "by librdkafka error name").Register(r);
   queue_depth_ = &BuildGauge().Name("dingwatch_shard_queue_depth")
                       .Help("Events waiting in each shard's queue").Register(r);
   sink_errors_ = &BuildCounter().Name("dingwatch_sink_errors_total")
@@ -167,6 +170,9 @@ prometheus::Counter& metrics::alerts_by_article(std::string_view article) {
 }
 prometheus::Gauge& metrics::consumer_lag(std::string_view topic, std::int32_t partition) {
   return lag_->Add({{"topic", std::string(topic)}, {"partition", std::to_string(partition)}});
+}
+prometheus::Counter& metrics::consumer_errors(std::string_view error) {
+  return consumer_errors_->Add({{"error", std::string(error)}});
 }
 prometheus::Gauge& metrics::shard_queue_depth(std::size_t shard) {
   return queue_depth_->Add({{"shard", std::to_string(shard)}});

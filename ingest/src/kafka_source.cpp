@@ -99,6 +99,9 @@ kafka_source::partition_state* kafka_source::find(std::string_view topic, std::i
 }
 
 void kafka_source::log_error(int code, std::string_view what) {
+  // Counted every time (the log is throttled): an outage shows on dashboards as a rate.
+  if (metrics_ != nullptr)
+    metrics_->consumer_errors(rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(code))).Increment();
   if (throttle_.allow(code)) spdlog::warn("kafka source (group {}): {}", group_, what);
 }
 
@@ -216,7 +219,14 @@ void kafka_source::on_assign(rd_kafka_topic_partition_list_t* parts) {
     if (metrics_ != nullptr) p.lag = &metrics_->consumer_lag(p.topic->name, p.partition);
     assigned_.push_back(p);
   }
-  if (paused_ && parts->cnt > 0) rd_kafka_pause_partitions(rk_, parts);
+  // librdkafka keeps a partition's pause across unassign/assign: one paused, lost with the
+  // session, and assigned again after resume() (which only reaches assigned partitions)
+  // would never be fetched again. So each assignment states the pause explicitly.
+  if (parts->cnt > 0) {
+    if (auto err = paused_ ? rd_kafka_pause_partitions(rk_, parts) : rd_kafka_resume_partitions(rk_, parts))
+      log_error(err, fmt::format("{} of assigned partitions failed: {}", paused_ ? "pause" : "resume",
+                                 rd_kafka_err2str(err)));
+  }
   spdlog::info("kafka source (group {}): assigned {} partition(s), {} in total", group_, parts->cnt,
                assigned_.size());
   next_lag_refresh_ = {};

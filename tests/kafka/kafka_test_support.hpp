@@ -5,6 +5,7 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "dingwatch/core/record.hpp"
@@ -39,6 +40,17 @@ std::vector<seen_record> drain(kafka_source& source, std::chrono::milliseconds d
 /// Next offsets (last + 1 per partition) covering `records`.
 std::vector<partition_offset> next_offsets(const std::vector<seen_record>& records,
                                            const std::string& topic_name_owner_hint = {});
+
+/// Polls `done` every 20 ms until it holds or `timeout` passes; returns its last value.
+template <class Pred>
+bool wait_until(Pred&& done, std::chrono::milliseconds timeout) {
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= end) return done();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
 
 /// Runs a shell command, returns its stdout and exit status.
 std::pair<std::string, int> run(const std::string& command);

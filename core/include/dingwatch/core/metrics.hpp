@@ -59,6 +59,9 @@ class metrics {
   /// Alerts citing a PDPA article (an alert citing two articles counts for both).
   prometheus::Counter& alerts_by_article(std::string_view article);
   prometheus::Gauge& consumer_lag(std::string_view topic, std::int32_t partition);
+  /// Errors the Kafka consumer met (brokers down, failed fetches and commits), by
+  /// librdkafka's error name (a fixed set, e.g. `_TRANSPORT`, `NOT_COORDINATOR`).
+  prometheus::Counter& consumer_errors(std::string_view error);
   prometheus::Gauge& shard_queue_depth(std::size_t shard);
   prometheus::Counter& sink_errors(std::string_view sink);
   /// Bytes of flows whose destination is outside Macau. Callers bound the labels: table
@@ -79,6 +82,7 @@ class metrics {
   prometheus::Family<prometheus::Counter>* alerts_;
   prometheus::Family<prometheus::Counter>* alerts_by_article_;
   prometheus::Family<prometheus::Gauge>* lag_;
+  prometheus::Family<prometheus::Counter>* consumer_errors_;
   prometheus::Family<prometheus::Gauge>* queue_depth_;
   prometheus::Family<prometheus::Counter>* sink_errors_;
   prometheus::Family<prometheus::Counter>* cross_border_bytes_;

@@ -12,12 +12,15 @@
 ///   already fetched, up to `max`, without waiting. Payloads and keys are copied into the
 ///   batch and the librdkafka messages released at once. (rd_kafka_consume_batch_queue is
 ///   avoided: librdkafka < 2.1 mis-tracks positions with it around pause/resume.)
-/// - Backpressure: `pause` pauses every assigned partition (and any assigned while paused).
+/// - Backpressure: `pause` pauses every assigned partition (and any assigned while paused);
+///   a partition assigned while not paused is resumed explicitly, since librdkafka keeps
+///   a pause across a lost assignment and `resume` reaches assigned partitions only.
 ///   librdkafka 2.0.2 discards the already-prefetched messages of a paused partition and
 ///   re-fetches them from the last consumed position on `resume`: nothing is lost, and a
 ///   `poll` while paused serves rebalances and returns nothing new.
-/// - Errors: partition EOF is no record; other errors are logged (once per error code per
-///   10 s) and not fatal; only a librdkafka fatal error makes `poll` return `error`.
+/// - Errors: partition EOF is no record; other errors are counted in
+///   `consumer_errors{error}`, logged (once per error code per 10 s) and not fatal; only a
+///   librdkafka fatal error makes `poll` return `error`.
 /// - Metrics: `consumed{topic}` once per batch; `consumer_lag{topic,partition}` refreshed
 ///   at most once per second from `poll`.
 
