@@ -220,7 +220,8 @@ TEST_CASE("engines on different shards keep their own scratch and agree", "[rule
   auto a = factory();
   auto b = factory();
   alert_sink sa, sb;
-  const auto ev = event_builder().set("file.name", "SAÚDE 病歷").at(macau(10)).ev();
+  event_builder builder;  // owns the strings the event views: a temporary would dangle
+  const auto& ev = builder.set("file.name", "SAÚDE 病歷").at(macau(10)).ev();
   a[0]->on_event(ev, sa);
   b[0]->on_event(ev, sb);
   REQUIRE(sa.alerts.size() == 1);

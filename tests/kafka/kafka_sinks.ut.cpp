@@ -15,7 +15,7 @@ TEST_CASE("dead-letter sink keeps original bytes and says where and why", "[kafk
   kafka_dlq_sink sink({broker.bootstrap(), {}});
 
   record_batch batch;
-  const std::string binary("{\"broken\": \xff\xfe\0tail", 20);
+  const std::string binary("{\"broken\": \xff\xfe\0tail", 18);  // up to "tail": the embedded NUL is data
   batch.add("dingtalk.audit", source_topic::audit, 2, 17, "corp1:u1", binary, 0);
   batch.add("dingtalk.events", source_topic::events, 0, 4242, "", "not json", 0);
   batch.add("dingtalk.flows", source_topic::flows, 3, 0, "corp1:u3", "", 0);
