@@ -66,7 +66,10 @@ class child_process {
 
   /// Everything left on stdout until the process closes it.
   std::string read_all() {
-    while (fill(60'000)) {
+    // Until EOF, however long the child is silent: `dingwatch eval` prints only at its end,
+    // over a minute later under ASan, and a 60 s poll lost that output. ctest's TIMEOUT
+    // bounds a child that never ends.
+    while (fill(-1)) {
     }
     std::string all = std::move(buffer_);
     buffer_.clear();
