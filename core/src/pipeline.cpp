@@ -165,6 +165,10 @@ struct pipeline::impl {
   std::deque<batch_slot*> in_flight;
   bool paused = false;
   bool commits_blocked = false;
+  static constexpr std::chrono::milliseconds k_first_backoff{50};  // failing sinks: retry after
+  static constexpr std::chrono::milliseconds k_max_backoff{2000};  // …doubling up to this
+  clock::time_point dead_letter_retry_at{};  // ingest thread only
+  std::chrono::milliseconds dead_letter_backoff = k_first_backoff;
   std::atomic<bool> abandon_sinks{false};
 
   std::mutex sink_mutex;  // sinks are written by one shard at a time (alerts are rare)
@@ -224,7 +228,7 @@ struct pipeline::impl {
   bool deliver(std::span<const alert> alerts) {
     std::lock_guard lock(sink_mutex);
     for (alert_sink* sink : sinks) {
-      auto backoff = std::chrono::milliseconds(50);
+      auto backoff = k_first_backoff;
       while (!sink->write(alerts)) {
         stats.sink_errors.fetch_add(1, std::memory_order_relaxed);
         if (m != nullptr) m->sink_errors(sink->name()).Increment();
@@ -233,7 +237,7 @@ struct pipeline::impl {
                                     alerts.size()));
         if (abandon_sinks.load()) return false;
         std::this_thread::sleep_for(backoff);
-        backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
+        backoff = std::min(backoff * 2, k_max_backoff);
       }
     }
     const auto now = wall_ms();
@@ -319,36 +323,28 @@ struct pipeline::impl {
     }
   }
 
-  /// Commits every completed batch at the head of the in-flight queue, in order.
+  /// Commits every completed batch at the head of the in-flight queue, in order. A batch
+  /// with dead letters stays at the head until the dead-letter sink has flushed them; a
+  /// failed flush is tried again on a later call, so meanwhile the ingest thread keeps
+  /// polling the (paused) source: group membership, errors and lag stay live.
   void reap() {
     std::vector<partition_offset> commit;
-    bool flush_dead_letters = false;
     std::uint64_t committed = 0;
+    bool dead_letters_durable = false;  // one flush covers every letter written so far
     while (!in_flight.empty() &&
            in_flight.front()->pending_shards.load(std::memory_order_acquire) == 0) {
       batch_slot* b = in_flight.front();
-      in_flight.pop_front();
       if (b->failed) commits_blocked = true;  // its alerts were not written: replay from here
+      if (b->has_dead_letters && !commits_blocked && !dead_letters_durable) {
+        if (!flush_dead_letters()) break;
+        dead_letters_durable = true;
+      }
+      in_flight.pop_front();
       if (!commits_blocked) {
         for (const auto& o : b->offsets) merge_offset(commit, o);
-        flush_dead_letters |= b->has_dead_letters;
         committed += b->records.size();
       }
       release(b);
-    }
-    if (flush_dead_letters && dead_letters != nullptr) {
-      auto backoff = std::chrono::milliseconds(50);
-      while (!dead_letters->flush()) {
-        stats.sink_errors.fetch_add(1, std::memory_order_relaxed);
-        if (m != nullptr) m->sink_errors("dlq").Increment();
-        reject_log.warn("sink:dlq", "dead-letter sink failed to flush; retrying");
-        if (abandon_sinks.load()) {  // uncommitted: the records are read again
-          commits_blocked = true;
-          return;
-        }
-        std::this_thread::sleep_for(backoff);
-        backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
-      }
     }
     if (!commit.empty()) {
       source.commit(commit);
@@ -358,12 +354,40 @@ struct pipeline::impl {
       depth_gauges[i]->Set(static_cast<double>(shards[i]->depth()));
   }
 
-  /// Waits until the oldest batch in flight is finished; false on timeout.
+  /// Flushes the dead-letter sink unless a retry is not due yet. False while the dead
+  /// letters are not durable; true once they are, or once sinks are abandoned (then
+  /// nothing more is committed and the records are read again after a restart).
+  bool flush_dead_letters() {
+    if (dead_letters == nullptr) return true;
+    if (clock::now() < dead_letter_retry_at) return false;
+    if (dead_letters->flush()) {
+      dead_letter_backoff = k_first_backoff;
+      dead_letter_retry_at = {};
+      return true;
+    }
+    stats.sink_errors.fetch_add(1, std::memory_order_relaxed);
+    if (m != nullptr) m->sink_errors("dlq").Increment();
+    reject_log.warn("sink:dlq", "dead-letter sink failed to flush; retrying");
+    if (abandon_sinks.load()) {
+      commits_blocked = true;
+      return true;
+    }
+    dead_letter_retry_at = clock::now() + dead_letter_backoff;
+    dead_letter_backoff = std::min(dead_letter_backoff * 2, k_max_backoff);
+    return false;
+  }
+
+  /// True if the oldest batch is finished and may be reaped now.
+  bool head_ready() const {
+    if (in_flight.empty()) return false;
+    const batch_slot* b = in_flight.front();
+    return b->pending_shards.load() == 0 && !(b->has_dead_letters && clock::now() < dead_letter_retry_at);
+  }
+
+  /// Waits until the oldest batch in flight can be reaped; false on timeout.
   bool wait_for_progress(std::chrono::milliseconds timeout) {
     std::unique_lock lock(done_mutex);
-    return done_cv.wait_for(lock, timeout, [&] {
-      return !in_flight.empty() && in_flight.front()->pending_shards.load() == 0;
-    });
+    return done_cv.wait_for(lock, timeout, [&] { return head_ready(); });
   }
 
   /// Backpressure. A full pipeline first just waits for the shards (usually for
@@ -402,7 +426,8 @@ struct pipeline::impl {
       }
       release(b);
       if (status == poll_status::end_of_input) break;
-      if (!source.ready()) last_record = clock::now();
+      // Idle means nothing to read: not a source still joining, nor one we paused.
+      if (!source.ready() || paused) last_record = clock::now();
       if (options.idle_exit && clock::now() - last_record >= *options.idle_exit) {
         spdlog::info("no records for {} ms: finishing", options.idle_exit->count());
         break;

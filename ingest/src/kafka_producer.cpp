@@ -102,6 +102,7 @@ void kafka_producer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* msg, voi
   if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
   auto* self = static_cast<kafka_producer*>(opaque);
   self->failed_.fetch_add(1, std::memory_order_relaxed);
+  self->failures_.fetch_add(1, std::memory_order_relaxed);
   if (self->throttle_.allow(msg->err)) {
     spdlog::error("kafka producer: delivery to {} failed: {}", rd_kafka_topic_name(msg->rkt),
                   rd_kafka_err2str(msg->err));
@@ -115,6 +116,7 @@ void kafka_producer::on_error(rd_kafka_t* rk, int err, const char* reason, void*
     rd_kafka_fatal_error(rk, buf, sizeof buf);
     spdlog::critical("kafka producer: fatal error: {}", buf);
     self->failed_.fetch_add(1, std::memory_order_relaxed);
+    self->failures_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
   if (self->throttle_.allow(err)) spdlog::warn("kafka producer: {}", reason);

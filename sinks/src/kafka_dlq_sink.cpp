@@ -11,7 +11,9 @@
 namespace dingwatch {
 
 namespace {
-constexpr std::chrono::milliseconds k_ack_timeout{10'000};
+// The pipeline flushes on its ingest thread and retries a failed flush later: a short
+// wait keeps that thread polling the consumer (group, lag, errors) through an outage.
+constexpr std::chrono::milliseconds k_flush_wait{1'000};
 // librdkafka refuses messages above its message.max.bytes (1,000,000 by default) and
 // brokers above theirs (1 MiB): a bigger record, typically an `oversized` one, would
 // never reach the DLQ. Its first bytes go instead, with the original size in a header.
@@ -44,9 +46,6 @@ bool kafka_dlq_sink::produce(const pending_letter& p) {
 }
 
 bool kafka_dlq_sink::flush() {
-  // After a failure nobody knows which letters arrived (a delivery may have timed out, or
-  // never been queued): send them all again. Readers see a letter twice at worst, and its
-  // source.* headers say it is the same record.
   bool queued = true;
   if (resend_) {
     for (const pending_letter& p : pending_) {
@@ -56,16 +55,23 @@ bool kafka_dlq_sink::flush() {
       }
     }
   }
-  const bool ok = producer_.flush(k_ack_timeout) && queued;
-  if (ok) {
+  const bool acknowledged = producer_.flush(k_flush_wait);
+  const bool failed = producer_.failures() != failures_seen_;
+  failures_seen_ = producer_.failures();
+  if (acknowledged && queued) {
     pending_.clear();
     resend_ = false;
-  } else {
-    spdlog::warn("kafka dlq sink: {} dead letter(s) not acknowledged by {}; kept for the next flush",
-                 pending_.size(), topic_);
-    resend_ = true;
+    return true;
   }
-  return ok;
+  // A failed delivery (e.g. timed out in a broker outage), or a letter that could not be
+  // queued: nobody knows which letters arrived, so they all go again. Letters merely not
+  // acknowledged yet are waited for by the next flush. Readers may see a letter twice;
+  // its source.* headers say it is the same record.
+  resend_ = failed || !queued;
+  if (resend_)
+    spdlog::warn("kafka dlq sink: delivery to {} failed; {} dead letter(s) will be sent again", topic_,
+                 pending_.size());
+  return false;
 }
 
 }  // namespace dingwatch

@@ -5,13 +5,17 @@
 #include <catch2/catch.hpp>
 
 #include <set>
+#include <thread>
 
 #include "dingwatch/core/metrics.hpp"
+#include "dingwatch/core/pipeline.hpp"
+#include "dingwatch/ingest/dingtalk_decoder.hpp"
 #include "dingwatch/ingest/kafka_producer.hpp"
 #include "dingwatch/ingest/kafka_source.hpp"
 #include "dingwatch/ingest/mock_broker.hpp"
 #include "dingwatch/sinks/kafka_sinks.hpp"
 #include "kafka_test_support.hpp"
+#include "pipeline_probe.hpp"
 
 using namespace dingwatch;
 using namespace std::chrono_literals;
@@ -69,4 +73,199 @@ TEST_CASE("partitions paused when the group session was lost are read again afte
   std::set<std::string> values;
   for (const auto& r : test::drain(source, 8s, [&](const auto& v) { return v.size() >= n; })) values.insert(r.value);
   CHECK(values.size() == n);
+}
+
+namespace {
+
+constexpr int k_partitions = 8;  // ~350-byte records: far below the mock's 5 MiB per partition
+// Kafka protocol API keys (librdkafka keeps its RD_KAFKAP_* names private).
+constexpr std::int16_t k_produce = 0, k_fetch = 1, k_offset_commit = 8;
+const std::string k_input = "dingtalk.audit";
+
+/// Produces records 0, 1, 2, … of the labelled stream at about `rate` per second until
+/// stopped (or `cap` records), then waits for every acknowledgement. Idempotent, so a
+/// broker going away mid-request should not write a record twice.
+struct paced_producer {
+  paced_producer(const std::string& bootstrap, int rate, std::uint64_t cap)
+      : thread([this, bootstrap, rate, cap](std::stop_token stop) {
+          kafka_producer producer({bootstrap, {{"reconnect.backoff.max.ms", "1000"}}}, /*idempotent=*/true);
+          const auto started = std::chrono::steady_clock::now();
+          while (!stop.stop_requested()) {
+            const auto due = std::min(cap, static_cast<std::uint64_t>(rate * std::chrono::duration<double>(
+                                                   std::chrono::steady_clock::now() - started).count()));
+            for (; produced < due; ++produced) {
+              const auto r = test::make_record(produced);
+              while (!producer.produce(k_input, r.key, r.value)) producer.poll();
+            }
+            producer.poll();
+            std::this_thread::sleep_for(10ms);
+          }
+          acknowledged = producer.flush(60s);
+        }) {}
+
+  std::atomic<std::uint64_t> produced{0};
+  std::atomic<bool> acknowledged{false};
+  std::jthread thread;
+};
+
+/// Sum of every series of the counter `name` (all label values).
+double counter_total(metrics& m, const std::string& name) {
+  double sum = 0;
+  for (const auto& family : m.registry()->Collect())
+    if (family.name == name)
+      for (const auto& metric : family.metric) sum += metric.counter.value;
+  return sum;
+}
+
+/// Every message of `topic` (all partitions), read without a consumer group.
+std::vector<test::topic_message> read_all(const std::string& bootstrap, const std::string& topic) {
+  const auto n = static_cast<std::size_t>(test::records_in(bootstrap, topic, k_partitions));
+  auto got = test::read_topic(bootstrap, topic, n, 20s, k_partitions);
+  REQUIRE(got.size() == n);
+  return got;
+}
+
+double lag_sum(metrics& m) {
+  double sum = 0;
+  for (int p = 0; p < k_partitions; ++p) sum += m.consumer_lag(k_input, p).Value();
+  return sum;
+}
+
+}  // namespace
+
+TEST_CASE("the pipeline rides out request errors, leader moves and brokers down, losing nothing",
+          "[kafka][faults]") {
+  mock_broker broker({.brokers = 3, .partitions = k_partitions});
+  rd_kafka_mock_cluster_t* cluster = broker.cluster();
+  const std::string group = test::unique_group("faults");
+  metrics m;
+
+  // librdkafka's timings shrunk so that the outages below last longer than each within
+  // seconds, as a real outage would with the defaults: clients reconnect within 1 s
+  // (10 s), the sinks' deliveries give up after 1 s (60 s), so their retry paths run,
+  // and the group session (6 s) survives the short outage but not the long one.
+  auto source_options = test::fast_source_options(broker, group, {k_input});
+  source_options.kafka.extra["session.timeout.ms"] = "6000";
+  source_options.kafka.extra["heartbeat.interval.ms"] = "500";
+  source_options.kafka.extra["reconnect.backoff.max.ms"] = "1000";
+  kafka_source source(source_options, &m);
+  dingtalk_decoder decoder;
+  const kafka_options sink_kafka{broker.bootstrap(),
+                                 {{"message.timeout.ms", "1000"}, {"reconnect.backoff.max.ms", "1000"}}};
+  kafka_alert_sink alerts(sink_kafka);
+  kafka_dlq_sink dead_letters(sink_kafka);
+  test::pipeline_probe probe;
+  pipeline_options o;
+  o.shards = 2;
+  pipeline p(o, source, decoder, probe.detectors(), {&alerts}, &dead_letters, &m);
+  const pipeline_stats& st = p.stats();
+  std::jthread runner([&](std::stop_token stop) { p.run(stop); });  // stopped however the test ends
+
+  paced_producer producer(broker.bootstrap(), 1500, 80'000);
+  double max_lag = 0;
+  auto read_grows_by = [&](std::uint64_t n, std::chrono::milliseconds timeout) {
+    const std::uint64_t from = st.records_read;
+    return test::wait_until([&] {
+      max_lag = std::max(max_lag, lag_sum(m));
+      return st.records_read >= from + n;
+    }, timeout);
+  };
+  // All brokers down for `hold` while the pipeline holds records it has read and not
+  // finished (the probe slowed down): their alerts, dead letters and offsets cannot be
+  // written meanwhile.
+  auto outage = [&](std::chrono::milliseconds hold) {
+    probe.delay_us = 2000;
+    REQUIRE(test::wait_until([&] { return st.records_read >= st.records_committed + 500; }, 10s));
+    const double errors = counter_total(m, "dingwatch_consumer_errors_total");
+    const double sink_failures = counter_total(m, "dingwatch_sink_errors_total");
+    const auto down_at = std::chrono::steady_clock::now();
+    for (int id = 1; id <= 3; ++id) rd_kafka_mock_broker_set_down(cluster, id);
+    probe.delay_us = 0;
+    // The consumer's errors show while the outage lasts: a failing dead-letter flush must
+    // not hold up the thread that polls the consumer.
+    CHECK(test::wait_until([&] { return counter_total(m, "dingwatch_consumer_errors_total") > errors; }, hold));
+    test::wait_until([&] { return std::chrono::steady_clock::now() - down_at >= hold; }, hold);
+    for (int id = 1; id <= 3; ++id) rd_kafka_mock_broker_set_up(cluster, id);
+    // So do the sinks' failures: what they held timed out.
+    CHECK(test::wait_until([&] { return counter_total(m, "dingwatch_sink_errors_total") > sink_failures; }, 15s));
+  };
+  REQUIRE(test::wait_until([&] { return st.records_committed > 0; }, 15s));  // group joined, flowing
+
+  // 1. Request errors: fetches refused, commits failing, produce requests (input, alerts,
+  //    dead letters) told to retry.
+  rd_kafka_mock_push_request_errors(cluster, k_fetch, 4, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+                                    RD_KAFKA_RESP_ERR_REPLICA_NOT_AVAILABLE, RD_KAFKA_RESP_ERR_KAFKA_STORAGE_ERROR,
+                                    RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION);
+  rd_kafka_mock_push_request_errors(cluster, k_offset_commit, 3, RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
+                                    RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS, RD_KAFKA_RESP_ERR_NOT_COORDINATOR);
+  rd_kafka_mock_push_request_errors(cluster, k_produce, 3, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
+                                    RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION);
+  REQUIRE(read_grows_by(2000, 15s));
+
+  // 2. Every partition's leader moves to another broker, and the group's coordinator too.
+  for (const std::string& topic : default_topics())
+    for (int part = 0; part < k_partitions; ++part)
+      rd_kafka_mock_partition_set_leader(cluster, topic.c_str(), part, 1 + (part + 1) % 3);
+  rd_kafka_mock_coordinator_set(cluster, "group", group.c_str(), 3);
+  REQUIRE(read_grows_by(2000, 15s));
+
+  // 3. A short outage, within the group session (6 s): the pipeline waits and carries on.
+  outage(4s);
+  max_lag = 0;
+  REQUIRE(read_grows_by(2000, 20s));
+  CHECK(max_lag > 0);  // the backlog built up during the outage shows as lag
+
+  // 4. A long outage, beyond the session: the assignment is lost, rejoined, re-read.
+  outage(8s);
+  max_lag = 0;
+  REQUIRE(read_grows_by(2000, 30s));
+  CHECK(max_lag > 0);
+
+  producer.thread.request_stop();
+  producer.thread.join();
+  CHECK(producer.acknowledged);
+
+  // Everything in the input is read, finished and committed; the lag goes back to 0.
+  auto all_committed = [&] {
+    for (const auto& part : test::progress_of(broker.bootstrap(), group, k_input, k_partitions))
+      if (part.committed != part.high) return false;
+    return true;
+  };
+  CHECK(test::wait_until(all_committed, 30s));
+  CHECK(test::wait_until([&] { return lag_sum(m) == 0; }, 5s));
+  runner.request_stop();
+  runner.join();
+
+  // The reference is what the input topic holds: every record produced, once (a produce
+  // the mock took twice despite idempotence would be two records, both to account for).
+  std::set<std::uint64_t> indexes;
+  std::set<std::pair<std::int32_t, std::int64_t>> hostile;
+  std::set<std::string> expected_ids;
+  const auto input = read_all(broker.bootstrap(), k_input);
+  for (const auto& r : input) {
+    const std::uint64_t i = test::record_index(r.value);
+    indexes.insert(i);
+    if (test::is_hostile(i)) hostile.emplace(r.partition, r.offset);
+    if (test::alerts_on(i)) expected_ids.insert(test::probe_alert_id(i));
+  }
+  INFO("produced " << producer.produced << ", in the topic " << input.size() << ", read " << st.records_read
+                   << ", committed " << st.records_committed);
+  CHECK(indexes.size() == producer.produced);
+  CHECK(*indexes.rbegin() + 1 == producer.produced);
+
+  // decoded + rejected = produced: each offset once, in one set or the other.
+  const auto decoded = probe.decoded();
+  std::set<std::pair<std::int32_t, std::int64_t>> rejected;
+  const auto dlq = read_all(broker.bootstrap(), "dingwatch.dlq");
+  for (const auto& d : dlq) rejected.emplace(std::stoi(d.header("source.partition")), std::stoll(d.header("source.offset")));
+  CHECK(rejected == hostile);
+  CHECK(decoded.size() + rejected.size() == input.size());
+  for (const auto& ref : rejected) CHECK_FALSE(decoded.contains(ref));
+
+  // Every expected alert id is in the alerts topic (repeats allowed: same id, one alert).
+  std::set<std::string> ids;
+  const auto written = read_all(broker.bootstrap(), "dingwatch.alerts");
+  for (const auto& a : written) ids.insert(a.key);
+  INFO(written.size() << " alert messages, " << ids.size() << " distinct; " << dlq.size() << " dead letters");
+  CHECK(ids == expected_ids);
 }

@@ -46,6 +46,10 @@ class kafka_producer {
   /// Records enqueued but not yet acknowledged (or failed).
   [[nodiscard]] int outstanding() const noexcept;
 
+  /// Deliveries that failed since the producer was created (never reset, unlike the
+  /// count `flush` reports and clears): lets a caller tell "failed" from "still in flight".
+  [[nodiscard]] std::uint64_t failures() const noexcept { return failures_.load(std::memory_order_relaxed); }
+
  private:
   rd_kafka_topic_t* topic_handle(std::string_view topic);
   static void on_delivery(rd_kafka_t* rk, const rd_kafka_message_t* msg, void* opaque);
@@ -54,6 +58,7 @@ class kafka_producer {
   rd_kafka_t* rk_ = nullptr;
   std::vector<std::pair<std::string, rd_kafka_topic_t*>> topics_;
   std::atomic<std::uint64_t> failed_{0};
+  std::atomic<std::uint64_t> failures_{0};
   kafka_detail::error_throttle throttle_;
 };
 

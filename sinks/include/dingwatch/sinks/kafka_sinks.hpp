@@ -39,17 +39,17 @@ class kafka_alert_sink final : public alert_sink {
 /// record above 900,000 bytes (more than Kafka's default message size allows) keeps
 /// its first 900,000 bytes and gets an `original.size` header.
 ///
-/// Every letter is kept until a flush has it acknowledged; a flush after a failed one
-/// sends them all again first, so retrying the flush (as the pipeline does) retries the
-/// letters too, even those whose delivery timed out during a broker outage.
+/// Every letter is kept until a flush has it acknowledged; after a failed delivery the
+/// next flush sends them all again, so retrying the flush (as the pipeline does) retries
+/// the letters too, even those whose delivery timed out during a broker outage.
 class kafka_dlq_sink final : public dead_letter_sink {
  public:
   /// Throws std::runtime_error on a bad broker list or config key.
   explicit kafka_dlq_sink(kafka_options options, std::string topic = "dingwatch.dlq");
   /// Enqueues one dead letter (bytes copied).
   void write(const dead_letter& d) override;
-  /// Waits (up to 10 s) until every dead letter since the last successful flush is
-  /// acknowledged; false (letters kept) otherwise.
+  /// Waits (up to 1 s) until every dead letter since the last successful flush is
+  /// acknowledged; false (letters kept, to be waited for or sent again) otherwise.
   bool flush() override;
 
  private:
@@ -64,7 +64,8 @@ class kafka_dlq_sink final : public dead_letter_sink {
   kafka_producer producer_;
   std::string topic_;
   std::vector<pending_letter> pending_;  ///< written since the last acknowledged flush
-  bool resend_ = false;                  ///< a flush failed: send `pending_` again
+  bool resend_ = false;                  ///< a delivery failed: send `pending_` again
+  std::uint64_t failures_seen_ = 0;      ///< producer_.failures() at the last flush
 };
 
 }  // namespace dingwatch
