@@ -24,7 +24,7 @@ demo: build
 #     with -seed=1, so a finding reproduces with the same command;
 #  2. test-release: the release suite, last, so the output ends with its ctest summary.
 # `make test-asan` (the whole suite under ASan + UBSan at -O1) is not part of it: on a
-# fresh clone with 2 loaded cores fuzz + ASan + release took ~87 min (ASan's build alone
+# fresh clone with 2 loaded cores fuzz + ASan + release took ~99 min (ASan's build alone
 # 52), too close to CI's 90-min limit. Run it before merging engine or pipeline changes;
 # README.md, "Tests", has the measurements.
 test:
