@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <signal.h>
+#include <stdexcept>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,8 +22,13 @@ std::string unique_group(const std::string& prefix) {
 
 kafka_source_options fast_source_options(const mock_broker& broker, std::string group,
                                          std::vector<std::string> topics) {
+  return fast_source_options(broker.bootstrap(), std::move(group), std::move(topics));
+}
+
+kafka_source_options fast_source_options(const std::string& bootstrap, std::string group,
+                                         std::vector<std::string> topics) {
   kafka_source_options o;
-  o.kafka.brokers = broker.bootstrap();
+  o.kafka.brokers = bootstrap;
   o.kafka.extra = {{"session.timeout.ms", "4000"}, {"heartbeat.interval.ms", "400"}};
   if (const char* debug = std::getenv("DINGWATCH_KAFKA_DEBUG")) {
     o.kafka.extra["debug"] = debug;
@@ -63,6 +70,36 @@ std::vector<partition_offset> next_offsets(const std::vector<seen_record>& recor
   std::vector<partition_offset> out;
   for (const auto& [tp, offset] : next) out.push_back({tp.first, tp.second, offset});
   return out;
+}
+
+forked_broker::forked_broker(mock_broker_options options,
+                             const std::function<void(const std::string& bootstrap)>& fill) {
+  int out[2];
+  if (::pipe(out) != 0) throw std::runtime_error("forked_broker: pipe failed");
+  pid_ = ::fork();
+  if (pid_ < 0) throw std::runtime_error("forked_broker: fork failed");
+  if (pid_ == 0) {  // the child: serve until killed, never return into the test runner
+    ::close(out[0]);
+    try {
+      mock_broker broker(std::move(options));
+      if (fill) fill(broker.bootstrap());
+      const std::string line = broker.bootstrap() + "\n";
+      if (::write(out[1], line.data(), line.size()) == static_cast<ssize_t>(line.size()))
+        for (;;) ::pause();
+    } catch (...) {
+    }
+    ::_exit(1);
+  }
+  ::close(out[1]);
+  char c;
+  while (::read(out[0], &c, 1) == 1 && c != '\n') bootstrap_ += c;
+  ::close(out[0]);
+  if (bootstrap_.empty()) throw std::runtime_error("forked_broker: the child did not start (or fill) a broker");
+}
+
+forked_broker::~forked_broker() {
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
 }
 
 std::pair<std::string, int> run(const std::string& command) {

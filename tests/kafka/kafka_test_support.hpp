@@ -23,6 +23,9 @@ std::string unique_group(const std::string& prefix);
 /// joining member and the first join never completes).
 kafka_source_options fast_source_options(const mock_broker& broker, std::string group,
                                          std::vector<std::string> topics);
+/// The same for a cluster named by its bootstrap list.
+kafka_source_options fast_source_options(const std::string& bootstrap, std::string group,
+                                         std::vector<std::string> topics);
 
 /// One record copied out of a batch.
 struct seen_record {
@@ -51,6 +54,25 @@ bool wait_until(Pred&& done, std::chrono::milliseconds timeout) {
   }
   return true;
 }
+
+/// The embedded broker in a child process (forked, so create it before any other thread):
+/// what it stores is not in this process's memory, for tests that measure that memory.
+/// `fill`, if given, runs in the child with the bootstrap list before the constructor
+/// returns (e.g. to produce the data, so no producer's buffers stay behind here either).
+/// No fault injection (the cluster lives in the child). Killed on destruction.
+class forked_broker {
+ public:
+  explicit forked_broker(mock_broker_options options,
+                         const std::function<void(const std::string& bootstrap)>& fill = {});
+  ~forked_broker();
+  forked_broker(const forked_broker&) = delete;
+  forked_broker& operator=(const forked_broker&) = delete;
+  [[nodiscard]] const std::string& bootstrap() const noexcept { return bootstrap_; }
+
+ private:
+  int pid_ = -1;
+  std::string bootstrap_;
+};
 
 /// Runs a shell command, returns its stdout and exit status.
 std::pair<std::string, int> run(const std::string& command);

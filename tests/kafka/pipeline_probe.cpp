@@ -21,10 +21,10 @@ labelled_record make_record(std::uint64_t i, std::size_t pad_bytes) {
       R"({{"action":5,"actionView":"下載","bizId":"r{}","gmtCreate":{},"userId":"u{}","realName":"User {}",)"
       R"("ipAddress":"202.175.3.{}","platform":1,"platformView":"PC","resource":"{}-{}.xlsx",)"
       R"("resourceExtension":"xlsx","resourceSize":{},"operateModuleView":"釘盤","note":"{}"}})",
-      i, 1'795'586'403'000 + i * 1000, i % 97, i % 97, i % 250, alerts_on(i) ? "alert" : "report", i,
+      i, 1'795'586'403'000 + i * 1000, i % 997, i % 997, i % 250, alerts_on(i) ? "alert" : "report", i,
       1000 + i, std::string(pad_bytes, 'p'));
   if (is_hostile(i)) value.resize(value.size() / 2);  // cut mid-record
-  return {fmt::format("corp1:u{}", i % 97), std::move(value)};
+  return {fmt::format("corp1:u{}", i % 997), std::move(value)};
 }
 
 std::uint64_t record_index(std::string_view value) {
@@ -91,7 +91,7 @@ std::vector<partition_progress> progress_of(const std::string& bootstrap, const 
   for (int p = 0; p < partitions; ++p) {
     std::int64_t low = -1, high = -1;
     const auto hw_err = rd_kafka_query_watermark_offsets(rk, topic.c_str(), p, &low, &high, 10'000);
-    out.push_back({p, committed_err ? -1 : list->elems[p].offset, hw_err ? -1 : high});
+    out.push_back({p, committed_err ? -1 : list->elems[p].offset, hw_err ? -1 : low, hw_err ? -1 : high});
   }
   rd_kafka_topic_partition_list_destroy(list);
   rd_kafka_destroy(rk);

@@ -16,7 +16,7 @@
 
 namespace dingwatch::test {
 
-/// Record `i` of the stream: a camelCase audit item (bizId "r<i>") for user `i % 97`,
+/// Record `i` of the stream: a camelCase audit item (bizId "r<i>") for user `i % 997`,
 /// padded with `pad_bytes` of an ignored field; every 7th is a download the probe alerts
 /// on; every 53rd is cut short (malformed JSON, a dead letter).
 struct labelled_record {
@@ -54,17 +54,18 @@ class pipeline_probe {
   std::atomic<std::uint64_t> events_{0};
 };
 
-/// Per partition of `topic`: what `group` has committed (-1 for nothing) and the high
-/// watermark. Asks the broker (OffsetFetch, ListOffsets) through a client of its own.
+/// Per partition of `topic`: what `group` has committed (< 0 for nothing) and the
+/// watermarks. Asks the broker (OffsetFetch, ListOffsets) through a client of its own.
 struct partition_progress {
   std::int32_t partition;
   std::int64_t committed;
+  std::int64_t low;  ///< above 0 once the broker dropped old records (the mock keeps 5 MiB)
   std::int64_t high;
 };
 std::vector<partition_progress> progress_of(const std::string& bootstrap, const std::string& group,
                                             const std::string& topic, int partitions);
 
-/// Sum of high watermarks of `topic`: how many records it holds (nothing expires here).
+/// Sum of high watermarks of `topic`: how many records were ever written to it.
 std::int64_t records_in(const std::string& bootstrap, const std::string& topic, int partitions);
 
 /// This process's resident set size in bytes (/proc/self/statm).
