@@ -58,6 +58,19 @@ class gated_sink final : public alert_sink {
 
 constexpr std::size_t k_mib = 1024 * 1024;
 
+// ASan keeps freed memory in quarantine (256 MiB by default): RSS says nothing there.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool k_rss_meaningful = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool k_rss_meaningful = false;
+#else
+constexpr bool k_rss_meaningful = true;
+#endif
+#else
+constexpr bool k_rss_meaningful = true;
+#endif
+
 }  // namespace
 
 TEST_CASE("a failing sink pauses consumption with memory bounded, and once it recovers nothing is missing",
@@ -135,8 +148,10 @@ TEST_CASE("a failing sink pauses consumption with memory bounded, and once it re
                               << " of " << n << " records (" << bytes / k_mib << " MiB)");
   CHECK(st.records_read == read_at_stall);
   CHECK(m.consumed(input).Value() == consumed_at_stall);
-  CHECK(rss_after <= rss_at_stall + 8 * k_mib);
-  CHECK(peak <= baseline + bound);
+  if (k_rss_meaningful) {
+    CHECK(rss_after <= rss_at_stall + 8 * k_mib);
+    CHECK(peak <= baseline + bound);
+  }
   const auto waiting = static_cast<double>(bytes) * static_cast<double>(n - read_at_stall) / static_cast<double>(n);
   CHECK(waiting >= 3 * static_cast<double>(bound));
   CHECK(test::wait_until([&] { return lag() >= static_cast<double>(n - read_at_stall); }, 5s));
