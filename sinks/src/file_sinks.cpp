@@ -3,6 +3,8 @@
 #include "dingwatch/sinks/registry.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -94,15 +96,26 @@ void jsonl_dead_letter_sink::write(const dead_letter& d) {
     j["record"] = r.bytes;
   else
     j["record_base64"] = base64(r.bytes);
-  line_ = j.dump();
-  line_ += '\n';
-  ok_ &= std::fwrite(line_.data(), 1, line_.size(), file_) == line_.size();
+  pending_ += j.dump();
+  pending_ += '\n';
 }
 
 bool jsonl_dead_letter_sink::flush() {
-  const bool ok = ok_ && std::fflush(file_) == 0;
-  ok_ = true;
-  return ok;
+  if (pending_.empty()) return true;
+  // stdio drops its buffer when a flush fails, so the lines are kept here until one
+  // succeeds; what a failed attempt wrote in part is cut off (regular files) so the retry
+  // leaves no torn line.
+  struct stat st {};
+  const int fd = fileno(file_);
+  const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  if (std::fwrite(pending_.data(), 1, pending_.size(), file_) == pending_.size() && std::fflush(file_) == 0) {
+    pending_.clear();
+    return true;
+  }
+  std::clearerr(file_);
+  if (regular && ::ftruncate(fd, st.st_size) != 0)
+    spdlog::warn("dead-letter file: cannot cut a partial write back: {}", std::strerror(errno));
+  return false;
 }
 
 namespace {

@@ -1,7 +1,10 @@
 #pragma once
 // Alerts and scratch directories for the sink tests.
 
+#include <sys/resource.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <atomic>
 #include <filesystem>
@@ -13,6 +16,29 @@
 #include "dingwatch/core/alert.hpp"
 
 namespace dingwatch::test {
+
+/// Caps the size of files this process writes (RLIMIT_FSIZE) while it lives: a write(2)
+/// past the cap fails with EFBIG (SIGXFSZ is ignored meanwhile), as on a full disk.
+class file_size_limit {
+ public:
+  explicit file_size_limit(std::uintmax_t bytes) {
+    ::getrlimit(RLIMIT_FSIZE, &old_);
+    old_handler_ = std::signal(SIGXFSZ, SIG_IGN);
+    struct rlimit lim = old_;
+    lim.rlim_cur = static_cast<rlim_t>(bytes);
+    ::setrlimit(RLIMIT_FSIZE, &lim);
+  }
+  ~file_size_limit() {
+    ::setrlimit(RLIMIT_FSIZE, &old_);
+    std::signal(SIGXFSZ, old_handler_);
+  }
+  file_size_limit(const file_size_limit&) = delete;
+  file_size_limit& operator=(const file_size_limit&) = delete;
+
+ private:
+  struct rlimit old_ {};
+  void (*old_handler_)(int) = SIG_DFL;
+};
 
 /// A fresh directory under the system temp dir, removed with its contents at scope end.
 struct scratch_dir {

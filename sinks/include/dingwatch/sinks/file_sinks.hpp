@@ -29,7 +29,9 @@ class jsonl_alert_sink final : public alert_sink {
 
 /// Appends each dead letter as one JSON line:
 /// `{"reason":…,"topic":…,"partition":…,"offset":…,"record":"<original>"}`; records that
-/// are not valid UTF-8 are kept byte-exact as `"record_base64"` instead.
+/// are not valid UTF-8 are kept byte-exact as `"record_base64"` instead. Lines are kept in
+/// memory until a `flush` writes them; a failed flush keeps them for the next one and cuts
+/// off what it wrote in part.
 class jsonl_dead_letter_sink final : public dead_letter_sink {
  public:
   /// Opens (creates, appends to) `path`; throws std::runtime_error naming the path.
@@ -43,8 +45,7 @@ class jsonl_dead_letter_sink final : public dead_letter_sink {
  private:
   std::FILE* file_;
   bool owned_ = true;
-  std::string line_;
-  bool ok_ = true;
+  std::string pending_;  ///< lines written since the last successful flush
 };
 
 /// Standard base64 (RFC 4648) of arbitrary bytes.
