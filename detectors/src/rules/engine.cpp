@@ -106,11 +106,11 @@ void rule_engine::size_for_set() {
   active_ = set_->evaluation_order();
   emits_.assign(n, false);
   for (std::size_t i = 0; i < n; ++i) emits_[i] = set_->rules[i].generate;
-  index_keys();
+  index_rules();
 }
 
 /// The rules to run per event class, and the key groups of the set.
-void rule_engine::index_keys() {
+void rule_engine::index_rules() {
   std::vector<bool> active(set_->rules.size(), false);
   for (const auto i : active_) active[i] = true;
   for (std::size_t cls = 0; cls < k_event_classes; ++cls) {
@@ -170,7 +170,7 @@ rule_engine::rule_engine(std::shared_ptr<const rule_set> set, std::optional<std:
   for (auto i : order)
     if (needed[i]) active_.push_back(i);
   emits_[*only] = true;
-  index_keys();
+  index_rules();
 }
 
 rule_engine::~rule_engine() { hs_free_scratch(scratch_); }

@@ -2,10 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
 #include <iterator>
+#include <vector>
 
 #include "dingwatch/core/mask.hpp"
 #include "dingwatch/core/time.hpp"
@@ -198,25 +200,24 @@ std::string display_value(const normalized_event& ev, field_id id, bool masked) 
 namespace {
 
 template <typename E>
-int code_of(std::string_view name, E last) noexcept {
-  for (int c = 0; c <= static_cast<int>(last); ++c)
-    if (to_string(static_cast<E>(c)) == name) return c;
-  return -1;
+std::vector<std::string_view> names_of(E last) {
+  std::vector<std::string_view> names;
+  for (int c = 0; c <= static_cast<int>(last); ++c) names.push_back(to_string(static_cast<E>(c)));
+  return names;
 }
 
 }  // namespace
 
-int enum_code(field_id id, std::string_view value) noexcept {
+std::span<const std::string_view> enum_names(field_id id) {
+  static const std::vector<std::string_view> kinds = names_of(event_kind::generic);
+  static const std::vector<std::string_view> actions = names_of(audit_action::other);
+  static const std::vector<std::string_view> topics = names_of(source_topic::unknown);
   switch (id) {
-    case field_id::event_kind: return code_of(value, event_kind::generic);
-    case field_id::event_action: return code_of(value, audit_action::other);
-    case field_id::event_topic: return code_of(value, source_topic::unknown);
-    default: return -1;
+    case field_id::event_kind: return kinds;
+    case field_id::event_action: return actions;
+    case field_id::event_topic: return topics;
+    default: return {};
   }
-}
-
-bool enumerated(field_id id) noexcept {
-  return id == field_id::event_kind || id == field_id::event_action || id == field_id::event_topic;
 }
 
 int enum_code(const normalized_event& ev, field_id id) noexcept {
@@ -239,8 +240,9 @@ bool set_field(normalized_event& ev, field_id id, std::string_view v) noexcept {
     case field_id::event_kind:
     case field_id::event_action:
     case field_id::event_topic: {
-      const int code = enum_code(id, v);
-      if (code < 0) return false;
+      const auto names = enum_names(id);
+      const auto code = std::find(names.begin(), names.end(), v) - names.begin();
+      if (code == std::ssize(names)) return false;
       if (id == field_id::event_kind) ev.kind = static_cast<event_kind>(code);
       else if (id == field_id::event_action) ev.action = static_cast<audit_action>(code);
       else ev.ref.topic = static_cast<source_topic>(code);

@@ -10,7 +10,6 @@
 #include <fstream>
 #include <functional>
 #include <map>
-#include <ranges>
 #include <set>
 #include <sstream>
 
@@ -597,7 +596,7 @@ class loader {
       for (const auto& v : vals) exprs.push_back("^" + escape_literal(v) + "\\z");
       return pattern_leaf(f, arg, vals, exprs, HS_FLAG_CASELESS);
     }
-    if (enumerated(f.id)) return enum_in(f, arg, vals);
+    if (!enum_names(f.id).empty()) return enum_in(f, arg, vals);
     cond_node c;
     c.kind = cond_kind::str_in;
     c.field = f.id;
@@ -612,18 +611,17 @@ class loader {
     cond_node c;
     c.kind = cond_kind::enum_in;
     c.field = f.id;
-    const std::string_view names = f.source.substr(f.source.find(':') + 2);  // "kind: a b c"
+    const auto names = enum_names(f.id);
     for (const auto& v : vals) {
-      const int code = enum_code(f.id, v);
-      if (code >= 0) {
+      const auto code = std::find(names.begin(), names.end(), v) - names.begin();
+      if (code < std::ssize(names)) {
         c.bits |= 1u << code;
         continue;
       }
-      std::vector<std::string_view> candidates;
-      for (const auto part : std::views::split(names, ' ')) candidates.emplace_back(part.begin(), part.end());
-      const std::string near = nearest(v, candidates);
+      const std::string near = nearest(v, names);
       diags_.warning(at(arg), fmt::format("'{}' is never a value of {}: this test never holds", v, f.name),
-                     near.empty() ? fmt::format("{} is one of: {}", f.name, names) : fmt::format("did you mean '{}'?", near));
+                     near.empty() ? fmt::format("{} is one of: {}", f.name, fmt::join(names, " "))
+                                  : fmt::format("did you mean '{}'?", near));
     }
     return add(std::move(c));
   }

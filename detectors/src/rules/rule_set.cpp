@@ -192,18 +192,6 @@ void collect_residual(const rule_set& set, std::uint32_t index, std::vector<std:
   out.push_back(index);
 }
 
-/// Calls `fn` on every rule, the rules correlations reference first (`order`).
-template <typename Fn>
-void in_evaluation_order(rule_set& set, Fn fn) {
-  std::vector<bool> done(set.rules.size(), false);
-  for (const auto i : set.order) {
-    fn(set.rules[i]);
-    done[i] = true;
-  }
-  for (std::size_t i = 0; i < set.rules.size(); ++i)
-    if (!done[i]) fn(set.rules[i]);
-}
-
 }  // namespace
 
 void classify_rules(rule_set& set) {
@@ -219,9 +207,9 @@ void classify_rules(rule_set& set) {
       for (std::size_t k = 0; k < k_event_kinds; ++k) r.admits[k] |= step[k];
     }
   };
-  in_evaluation_order(set, classify);
-
   const std::vector<std::uint32_t> order = set.evaluation_order();
+  for (const auto i : order) classify(set.rules[i]);
+
   set.residual.clear();
   set.class_steps.clear();
   const auto admitted = [](const event_classes& c, std::size_t cls) {
@@ -280,7 +268,7 @@ int rule_set::find_rule(std::string_view id) const noexcept {
 
 void compute_fingerprints(rule_set& set) {
   rule_hasher hash(set);
-  in_evaluation_order(set, [&](compiled_rule& r) { r.fingerprint = hash(r); });
+  for (const auto i : set.evaluation_order()) set.rules[i].fingerprint = hash(set.rules[i]);  // referenced rules first
 }
 
 }  // namespace dingwatch::rules

@@ -202,7 +202,7 @@ class rule_engine final : public detector {
   static int on_match(unsigned id, unsigned long long, unsigned long long, unsigned, void* ctx);
 
   void size_for_set();
-  void index_keys();
+  void index_rules();
   void follow_pack();
 
   std::shared_ptr<const rule_set> set_;

@@ -115,12 +115,9 @@ std::string display_value(const normalized_event& ev, field_id id, bool masked =
 void append_value(std::string& out, const normalized_event& ev, field_id id);
 
 /// The enumerated fields (`event.kind`, `event.action`, `event.topic`) hold a code: the
-/// underlying value of their enum. The code named `value`, or -1 when `value` is not one
-/// of the field's names or `id` is not enumerated.
-int enum_code(field_id id, std::string_view value) noexcept;
-
-/// Whether `id` is an enumerated field.
-bool enumerated(field_id id) noexcept;
+/// underlying value of their enum. Their names, indexed by code; empty for every other
+/// field.
+std::span<const std::string_view> enum_names(field_id id);
 
 /// The code of enumerated field `id` in `ev`, or -1 when `id` is not enumerated.
 int enum_code(const normalized_event& ev, field_id id) noexcept;

@@ -44,12 +44,6 @@ class key_table {
     return entries_[e].value;
   }
 
-  /// The value for `key`, or null; does not change its order.
-  V* find(std::uint64_t key) noexcept {
-    const std::size_t slot = find_slot(key);
-    return slot == k_npos ? nullptr : &entries_[index_[slot] - 1].value;
-  }
-
   void erase(std::uint64_t key) noexcept {
     const std::size_t slot = find_slot(key);
     if (slot != k_npos) remove(slot);
