@@ -19,13 +19,26 @@
 //                    all three see the same neighbours on a shared machine; counters are
 //                    medians over iterations of decode / (decode+detect) time
 //                    (`detect_vs_decode`, target ≥ 0.5), parse / (decode+detect)
-//                    (`detect_vs_parse`, target ≥ 0.5) and parse / decode (`decode_vs_parse`)
+//                    (`detect_vs_parse`, target ≥ 0.5) and parse / decode (`decode_vs_parse`);
+//                    the pairing is bench/common/one_core.cpp's, which `dingwatch bench` runs
+//
+//   BM_shard_scaling the detect stage alone (enrich + engine + batch end) on one shard thread
+//                    and on two, fed the corpus pre-decoded and routed by user as the
+//                    pipeline routes it, one pass of each per iteration (wall time);
+//                    `two_vs_one_shard` = median of one-shard / two-shard time. Hypothesis
+//                    (#9): ≥ 1.8×, as shards share nothing but the read-only rule pack;
+//                    `busiest_share` (the busier shard's share of the events) caps it, and
+//                    `cpu_two_vs_one` (CPU time of both shards / one shard's) shows what
+//                    running side by side costs. bench/common/shard_scaling.cpp, as run
+//                    by `dingwatch bench`
 //
 //     build/release/bench/detect/detect_bench --benchmark_min_time=2
 
 #include <benchmark/benchmark.h>
 
 #include "detect_support.hpp"
+#include "one_core.hpp"
+#include "shard_scaling.hpp"
 
 namespace {
 
@@ -85,33 +98,24 @@ void BM_decode_detect(benchmark::State& state) {
 BENCHMARK(BM_decode_detect)->Unit(benchmark::kMillisecond);
 
 void BM_paired_ratio(benchmark::State& state) {
-  const detect_corpus& c = generated_corpus();
-  simdjson::ondemand::parser parser;
-  decode_stage d;
-  detect_stage s(default_pack());
-  std::vector<double> vs_decode, vs_parse, decode_vs_parse;
-  std::size_t checksum = 0, rejected = 0;
-  std::uint64_t pass = 0;
-  for (auto _ : state) {
-    const double t0 = thread_cpu_ns();
-    checksum += parse_pass(c.batch.records(), parser);
-    const double t1 = thread_cpu_ns();
-    rejected += decode_pass(c, d, pass).rejected;
-    const double t2 = thread_cpu_ns();
-    rejected += detect_pass(c, d, s, pass).rejected;
-    const double t3 = thread_cpu_ns();
-    ++pass;
-    vs_decode.push_back((t2 - t1) / (t3 - t2));
-    vs_parse.push_back((t1 - t0) / (t3 - t2));
-    decode_vs_parse.push_back((t1 - t0) / (t2 - t1));
-  }
-  benchmark::DoNotOptimize(checksum);
-  if (rejected) state.SkipWithError("generated records were rejected");
-  state.counters["detect_vs_decode"] = median(vs_decode);
-  state.counters["detect_vs_parse"] = median(vs_parse);
-  state.counters["decode_vs_parse"] = median(decode_vs_parse);
+  one_core_pairing pairing(generated_corpus(), default_pack());
+  for (auto _ : state) pairing.pass();
+  if (pairing.rejected()) state.SkipWithError("generated records were rejected");
+  const one_core_ratios r = pairing.ratios();
+  state.counters["detect_vs_decode"] = r.detect_vs_decode.median;
+  state.counters["detect_vs_parse"] = r.detect_vs_parse.median;
+  state.counters["decode_vs_parse"] = r.decode_vs_parse.median;
 }
 BENCHMARK(BM_paired_ratio)->Unit(benchmark::kMillisecond);
+
+void BM_shard_scaling(benchmark::State& state) {
+  shard_scaling scaling(generated_corpus(), default_pack());
+  for (auto _ : state) scaling.pass();
+  state.counters["two_vs_one_shard"] = scaling.speedup().median;
+  state.counters["cpu_two_vs_one"] = scaling.cpu_ratio();
+  state.counters["busiest_share"] = scaling.busiest_share();
+}
+BENCHMARK(BM_shard_scaling)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

@@ -134,4 +134,11 @@ double median(std::vector<double>& xs) {
   return xs[xs.size() / 2];
 }
 
+spread spread_of(std::vector<double> xs) {
+  if (xs.empty()) return {};
+  std::sort(xs.begin(), xs.end());
+  const auto at = [&](double q) { return xs[static_cast<std::size_t>(q * static_cast<double>(xs.size() - 1) + 0.5)]; };
+  return {at(0.5), at(0.25), at(0.75)};
+}
+
 }  // namespace dingwatch::bench

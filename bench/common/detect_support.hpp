@@ -103,4 +103,12 @@ double thread_cpu_ns();
 /// The median of `xs` (sorts it); 0 when empty.
 double median(std::vector<double>& xs);
 
+/// A sample's median and quartiles: how paired ratios are reported.
+struct spread {
+  double median = 0;
+  double low = 0;   ///< first quartile
+  double high = 0;  ///< third quartile
+};
+spread spread_of(std::vector<double> xs);
+
 }  // namespace dingwatch::bench
