@@ -81,6 +81,17 @@ struct report_args {
   std::string out;  ///< file or directory; empty: a dated name in the working directory; "-": stdout
 };
 
+/// `dingwatch bench`: issue #9's figures in one table (app/cmd_bench.cpp).
+struct bench_args {
+  std::vector<std::string> figures;  ///< one-core, kafka, scaling, latency, memory, allocations; empty: all
+  bool quick = false;                ///< ~1-minute smoke run: fewer passes, smaller sizes
+  double duration = 0;               ///< seconds of the steady run; 0: 60 (quick: 10)
+  double rate = 100'000;             ///< records per second of the steady run
+  std::size_t users = 0;             ///< users of the state-per-user figure; 0: 1,000,000 (quick: 100,000)
+  std::string format = "text";       ///< text (a Markdown table) or json
+};
+
+int cmd_bench(const bench_args& args, const std::string& command_line, shutdown_signal& shutdown);
 int cmd_report(const report_args& args);
 int cmd_broker(const broker_args& args, shutdown_signal& shutdown);
 int cmd_gen(const gen_args& args, shutdown_signal& shutdown);

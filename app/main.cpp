@@ -197,6 +197,26 @@ int main(int argc, char** argv) {
   report_cmd->add_option("--format", report.format, "html, md or json")->capture_default_str();
   report_cmd->add_option("--out", report.out, "file or directory to write (default: a dated name here; - for stdout)");
 
+  // bench
+  bench_args bench;
+  auto* bench_cmd = app.add_subcommand(
+      "bench",
+      "measure issue #9's performance figures (one core, Kafka, shard scaling, latency, memory, allocations) and "
+      "print one table; takes ~10 minutes (--quick: ~1); exit code 0 whether targets are met or not");
+  bench_cmd->add_option("--figures", bench.figures, "only these, comma-separated (default: all)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"one-core", "kafka", "scaling", "latency", "memory", "allocations"}));
+  bench_cmd->add_flag("--quick", bench.quick, "smoke run of about a minute: fewer passes, 100k users, 10 s steady run");
+  bench_cmd->add_option("--duration", bench.duration,
+                        "seconds of the steady run for latency and RSS (default 60, quick 10; the issue's figure: 600)")
+      ->check(CLI::Range(1.0, 86'400.0));
+  bench_cmd->add_option("--rate", bench.rate, "records per second of the steady run")->capture_default_str()
+      ->check(CLI::Range(1.0, 1e7));
+  bench_cmd->add_option("--users", bench.users, "distinct users for state per user (default 1,000,000, quick 100,000)")
+      ->check(CLI::Range(1, 100'000'000));
+  bench_cmd->add_option("--format", bench.format, "text (a Markdown table) or json")
+      ->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -214,6 +234,12 @@ int main(int argc, char** argv) {
       if (until_idle > 0) run.until_idle = until_idle;
       setup_logging(run.cfg.log_level);
       return cmd_run(run, shutdown);
+    }
+    if (*bench_cmd) {
+      setup_logging("warn");  // progress lines and the table, not the pipeline's info logs
+      std::string line = "dingwatch";
+      for (int i = 1; i < argc; ++i) line += std::string(" ") + argv[i];
+      return cmd_bench(bench, line, shutdown);
     }
     setup_logging("info");
     if (*verify_cmd) return cmd_verify(verify_files, stdout);
