@@ -169,7 +169,14 @@ double rss_mib() { return static_cast<double>(bench::rss_bytes()) / (1024.0 * 10
 
 }  // namespace
 
-steady_result run_steady(const steady_options& o, const std::function<void(const std::string&)>& progress) {
+steady_result run_steady(const steady_options& o, const std::function<void(const std::string&)>& progress,
+                         std::stop_token interrupt) {
+  const auto wait_until = [&](steady_clock::time_point t) {
+    while (steady_clock::now() < t) {
+      if (interrupt.stop_requested()) throw std::runtime_error("interrupted");
+      std::this_thread::sleep_for(std::min<steady_clock::duration>(t - steady_clock::now(), std::chrono::milliseconds(100)));
+    }
+  };
   child broker({"broker", "--partitions", std::to_string(o.partitions)}, true);
   const std::string brokers = broker.first_line(std::chrono::seconds(30));
   if (brokers.empty()) throw std::runtime_error("bench: the broker child printed no address");
@@ -190,11 +197,12 @@ steady_result run_steady(const steady_options& o, const std::function<void(const
   } stopper{stop};
 
   // One record first: paced traffic starts once the group has joined and fetches.
-  { child prime({"gen", "--brokers", brokers, "--events", "1", "--seed", "7"}, false); 
+  {
+    child prime({"gen", "--brokers", brokers, "--events", "1", "--seed", "7"}, false);
     const auto deadline = steady_clock::now() + std::chrono::seconds(60);
     while (p.stats().records_read.load() == 0) {
       if (steady_clock::now() > deadline) throw std::runtime_error("bench: the pipeline read nothing from the broker in 60 s");
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      wait_until(steady_clock::now() + std::chrono::milliseconds(50));
     }
   }
   const auto total = o.warmup + o.duration + std::chrono::seconds(30);  // stopped before it ends
@@ -202,14 +210,14 @@ steady_result run_steady(const steady_options& o, const std::function<void(const
              std::to_string(total.count())},
             false);
   progress(fmt::format("paced producer started at {:.0f} rec/s; warming up for {} s", o.rate, o.warmup.count()));
-  std::this_thread::sleep_for(o.warmup);
+  wait_until(steady_clock::now() + o.warmup);
 
   const histogram_snapshot h0 = snapshot(m.alert_latency_seconds());
   const std::uint64_t read0 = p.stats().records_read.load();
   const auto t0 = steady_clock::now();
   std::vector<double> rss{rss_mib()};
   for (long s = 1; s <= o.duration.count(); ++s) {
-    std::this_thread::sleep_until(t0 + std::chrono::seconds(s));
+    wait_until(t0 + std::chrono::seconds(s));
     rss.push_back(rss_mib());
     if (s % 10 == 0 || s == o.duration.count())
       progress(fmt::format("steady {:>4}/{} s: {:.0f} rec/s consumed, lag {}, RSS {:.1f} MiB", s, o.duration.count(),

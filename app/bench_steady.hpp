@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -40,7 +41,8 @@ struct steady_result {
 };
 
 /// Runs the steady run; `progress` receives a line now and then. Throws when a child
-/// cannot be started or the broker does not answer.
-steady_result run_steady(const steady_options& options, const std::function<void(const std::string&)>& progress);
+/// cannot be started, the broker does not answer, or `stop` is requested (children stopped).
+steady_result run_steady(const steady_options& options, const std::function<void(const std::string&)>& progress,
+                         std::stop_token stop);
 
 }  // namespace dingwatch

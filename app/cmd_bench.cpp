@@ -191,7 +191,7 @@ class bench_run {
 
   /// Figures 4 (latency) and the RSS half of 5 come from one steady run.
   void steady() {
-    const steady_result r = run_steady(plan_.steady, [&](const std::string& line) { say("steady", line); });
+    const steady_result r = run_steady(plan_.steady, [&](const std::string& line) { say("steady", line); }, stop_);
     const steady_options& o = plan_.steady;
     const bool sustained = r.rate_reached >= 0.95 * o.rate;
     const std::string rate = fmt::format("{} rec/s", count_text(o.rate));
