@@ -47,7 +47,9 @@ test-fuzz: bootstrap
 	@cmake --build --preset fuzz -j $(JOBS)
 	ctest --preset fuzz -j $(JOBS)
 
+# Issue #9's table first (`dingwatch bench`), then the Google Benchmark breakdowns.
 bench: build
+	build/$(PRESET)/app/dingwatch bench
 	build/$(PRESET)/bench/decode/decode_bench --benchmark_min_time=1 --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 	@if [ -x build/$(PRESET)/bench/ingest/ingest_bench ]; then build/$(PRESET)/bench/ingest/ingest_bench; fi
 	build/$(PRESET)/bench/detect/detect_bench --benchmark_min_time=1 --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
