@@ -113,13 +113,31 @@ TEST_CASE("kind and action tests select the rules run on an event, negation incl
   const rules::compiled_rule& r = s->rules.at(0);
   CHECK(r.admits[static_cast<std::size_t>(event_kind::audit)] == 0);
   CHECK(r.admits[static_cast<std::size_t>(event_kind::chat)] == (1u << rules::k_audit_actions) - 1);
-  // On a chat event the class decides the `not`: only the `any` is left to test.
+  // On a chat event (action none) the class decides the `not` and the `any`: nothing is
+  // left to test. On an org_change view it decides the `not` and the `any`'s first
+  // alternative (false): only `user.id` is left.
   normalized_event chat;
   chat.kind = event_kind::chat;
-  const auto& list = s->by_class[rules::event_class(chat)];
+  REQUIRE(s->by_class[rules::event_class(chat)].size() == 1);
+  CHECK(s->by_class[rules::event_class(chat)][0].count == 0);
+  const auto& list = s->by_class[rules::event_class(event_builder().set("event.kind", "org_change").set("event.action", "view").ev())];
   REQUIRE(list.size() == 1);
   REQUIRE(list[0].count == 1);
-  CHECK(s->nodes[s->residual[list[0].first]].kind == rules::cond_kind::any);
+  CHECK(s->nodes[s->residual[list[0].first]].kind == rules::cond_kind::str_in);
+  // A class on which the condition cannot hold does not list the rule, even where the
+  // kind and action tests alone would admit it.
+  auto never = where("{event.kind: audit, not: {any: [{event.action: view}, {user.id: u1}]}}");
+  CHECK(never->rules.at(0).admits[static_cast<std::size_t>(event_kind::audit)] == (1u << rules::k_audit_actions) - 1);
+  CHECK(never->by_class[rules::event_class(event_builder().set("event.kind", "audit").set("event.action", "view").ev())].empty());
+  const auto& exports = never->by_class[rules::event_class(event_builder().set("event.kind", "audit").set("event.action", "export").ev())];
+  REQUIRE(exports.size() == 1);
+  REQUIRE(exports[0].count == 1);  // not {user.id: u1}
+  const rules::cond_node& left = never->nodes[never->residual[exports[0].first]];
+  CHECK(left.kind == rules::cond_kind::negate);
+  CHECK(never->nodes[left.children.at(0)].kind == rules::cond_kind::str_in);
+  CHECK(fires(never, event_builder().set("event.kind", "audit").set("event.action", "export").set("user.id", "u2").ev()));
+  CHECK_FALSE(fires(never, event_builder().set("event.kind", "audit").set("event.action", "export").set("user.id", "u1").ev()));
+  CHECK_FALSE(fires(never, event_builder().set("event.kind", "audit").set("event.action", "view").set("user.id", "u2").ev()));
   // A condition on the kind alone leaves nothing to test.
   auto only_kind = where("{event.kind: chat}");
   CHECK(only_kind->by_class[rules::event_class(chat)].at(0).count == 0);

@@ -412,3 +412,48 @@ TEST_CASE("memory per tracked key stays within what docs/rules.md states", "[rul
   CHECK(bytes(3) <= 3200);  // ~3.1 KiB
   CHECK(bytes(4) <= 850);   // ~0.8 KiB
 }
+
+TEST_CASE("first_seen over a large set (users of a company) behaves as over a small one",
+          "[rules][first_seen]") {
+  // 100 values is past the size where the engine scans a list and keeps a hash table instead.
+  const auto set = compile("rules:" + rule("T-FU", R"(      where: {event.kind: audit, event.action: login}
+      first_seen: {field: user.id, by: [corp.id], learn: 2d, ttl: 10d, max_values: 100})"));
+  const auto t0 = macau(9);
+  feeder f(set);
+  const auto user = [](int i) { return fmt::format("u{:03}", i); };
+  const auto sign_in = [&](int i, std::int64_t ts) {
+    f.feed({{"event.kind", "audit"}, {"event.action", "login"}, {"corp.id", "c1"}, {"user.id", user(i)}}, ts);
+  };
+  for (int i = 0; i < 100; ++i) sign_in(i, t0 + i * k_min);  // learning
+  for (int i = 1; i < 100; ++i) sign_in(i, t0 + 3 * k_day + i * k_min);  // all known but u000
+  CHECK(f.sink.alerts.empty());
+  CHECK(f.engine.tracked_keys(0) == 1);  // one key: the company
+
+  sign_in(100, t0 + 4 * k_day);  // new: fires; the set is full, so u000 (seen least recently) goes
+  REQUIRE(f.sink.alerts.size() == 1);
+  CHECK(f.sink.alerts[0].user_id == "u100");
+  CHECK(f.sink.alerts[0].count == 100);  // values known before
+  CHECK(f.engine.rule_stats(0).evicted == 1);
+  sign_in(50, t0 + 4 * k_day + k_min);  // known
+  CHECK(f.sink.alerts.size() == 1);
+  sign_in(0, t0 + 4 * k_day + 2 * k_min);  // forgotten: new again (and u001 goes)
+  REQUIRE(f.sink.alerts.size() == 2);
+  CHECK(f.sink.alerts[1].user_id == "u000");
+
+  // Ten days after day 3 + 30 min, the values last seen before then have expired.
+  const auto later = t0 + 13 * k_day + 30 * k_min;
+  sign_in(50, later);  // known (seen on day 4)
+  CHECK(f.engine.rule_stats(0).expired == 29);  // u002 … u030
+  CHECK(f.sink.alerts.size() == 2);
+  sign_in(7, later);  // expired: new again
+  REQUIRE(f.sink.alerts.size() == 3);
+  CHECK(f.sink.alerts[2].user_id == "u007");
+
+  // Out of order: stamped day 5 but arriving last, u201 is the latest value to arrive, not
+  // the one seen longest ago; it still expires ten days after day 5.
+  sign_in(201, t0 + 5 * k_day);
+  CHECK(f.sink.alerts.size() == 4);
+  sign_in(201, t0 + 15 * k_day + k_min);
+  REQUIRE(f.sink.alerts.size() == 5);
+  CHECK(f.sink.alerts[4].user_id == "u201");
+}

@@ -240,6 +240,8 @@ std::size_t rule_engine::bytes_per_key(const compiled_rule& r) {
     case stateful_kind::baseline:
       return key_table<baseline_state>::bytes_per_key + block + 2 * slot_count(r.slots) * sizeof(std::uint16_t);
     case stateful_kind::first_seen:
+      if (r.max_values > k_listed_values)  // the table's chunks and index at their largest
+        return key_table<seen_state>::bytes_per_key + 3 * block + r.max_values * key_table<seen_mark>::bytes_per_key;
       return key_table<seen_state>::bytes_per_key + block + r.max_values * sizeof(std::pair<std::uint64_t, std::int64_t>);
   }
   return 0;
@@ -304,18 +306,18 @@ bool rule_engine::eval(std::uint32_t index, const normalized_event& ev) {
       return false;
     }
     case cond_kind::cidr: {
-      const std::string_view v = string_value(ev, n.field);
-      return !v.empty() && n.nets.contains(v);
+      const std::optional<ip_address>& ip = address(n.field, ev);
+      return ip && n.nets.contains(*ip);
     }
     case cond_kind::pattern: return pattern_matched(n, ev);
     case cond_kind::hour_between: {
       if (ev.ts_ms == k_absent) return false;
-      const int h = to_civil(ev.ts_ms, k_macau_offset_ms).hour;
+      const auto h = static_cast<int>(((local_hour(ev.ts_ms) % 24) + 24) % 24);
       return n.from < n.to ? (h >= n.from && h < n.to) : (h >= n.from || h < n.to);
     }
     case cond_kind::weekday_in: {
       if (ev.ts_ms == k_absent) return false;
-      return (n.mask >> to_civil(ev.ts_ms, k_macau_offset_ms).weekday) & 1u;
+      return (n.mask >> weekday_of(local_hour(ev.ts_ms))) & 1u;
     }
     case cond_kind::holiday: {
       if (ev.ts_ms == k_absent) return false;
@@ -351,6 +353,15 @@ const rule_engine::key_group& rule_engine::key(std::uint32_t group, const normal
   return k;
 }
 
+const std::optional<ip_address>& rule_engine::address(field_id field, const normalized_event& ev) {
+  parsed_ip& p = addresses_[static_cast<std::size_t>(field)];
+  if (p.generation != generation_) {
+    p.generation = generation_;
+    p.ip = ip_address::parse(string_value(ev, field));
+  }
+  return p.ip;
+}
+
 bool rule_engine::announce(std::size_t index) noexcept {
   detected_[index] = generation_;
   return emits_[index];
@@ -362,6 +373,7 @@ void rule_engine::on_event(const normalized_event& ev, alert_emitter& out) {
     std::fill(db_scanned_.begin(), db_scanned_.end(), 0);
     std::fill(detected_.begin(), detected_.end(), 0);
     for (auto& k : keys_) k.generation = 0;
+    for (auto& a : addresses_) a.generation = 0;
     generation_ = 1;
   }
   if (!in_batch_) {  // a batch's first event: the boundary where a reloaded set comes in
@@ -546,10 +558,16 @@ void rule_engine::on_correlation(const class_rule& cr, const normalized_event& e
     };
     cs.hits.insert(std::upper_bound(cs.hits.begin(), cs.hits.end(), hit, before), hit);
     std::size_t of_step = 0;
-    for (const auto& h : cs.hits) of_step += h.step == j;
+    std::uint32_t steps_hit = 0;
+    for (const auto& h : cs.hits) {
+      of_step += h.step == j;
+      steps_hit |= 1u << h.step;
+    }
     if (of_step > k_hits_per_step)  // keep the newest hits of a step
       cs.hits.erase(std::find_if(cs.hits.begin(), cs.hits.end(),
                                  [&](const corr_hit& h) { return h.step == j; }));
+    // No chain without a hit of every step; most events only add to one.
+    if (steps_hit != (1u << n) - 1) continue;
 
     // Look for a chain: one hit per step, within T (strictly), in step order when ordered.
     std::array<const corr_hit*, k_max_correlation_steps> chain{};
@@ -674,26 +692,51 @@ void rule_engine::on_first_seen(std::size_t index, const normalized_event& ev, s
   const std::uint64_t h = hash64(value_);
   const key_group& k = key(rule_keys_[index].by, ev);
   seen_state& s = st.seen.touch(k.hash, ts);
-  if (s.values.empty() && s.first_ms == 0) s.first_ms = ts;
+  const bool fresh = s.first_ms == 0 && s.values.empty() && !s.many;
+  if (fresh) s.first_ms = ts;
   const std::int64_t cutoff = ts - r.within_ms;
-  c.expired.add(std::erase_if(s.values, [&](const auto& v) { return v.second <= cutoff; }));
-  const auto it = std::find_if(s.values.begin(), s.values.end(), [&](const auto& v) { return v.first == h; });
-  if (it != s.values.end()) {
-    it->second = std::max(it->second, ts);
+  std::size_t known = 0;  // values within the TTL before this event
+  bool found = false;
+  if (r.max_values > k_listed_values) {
+    if (!s.many) s.many = std::make_unique<key_table<seen_mark>>();
+    c.expired.add(s.many->expire(cutoff + 1));  // last seen at or before the cutoff
+    // A value seen out of order sits behind fresher ones: its own time decides.
+    const std::optional<std::int64_t> last = s.many->last_touch(h);
+    found = last && *last > cutoff;
+    if (last && !found) {
+      s.many->erase(h);
+      c.expired.add();
+    }
+    known = s.many->size();
+    s.many->touch(h, ts);
+    c.evicted.add(s.many->trim(r.max_values));
   } else {
-    const auto known = static_cast<std::int64_t>(s.values.size());
-    const bool learning = ts - s.first_ms < r.learn_ms;
-    s.values.emplace_back(h, ts);
-    if (s.values.size() > r.max_values) {  // forget the value seen least recently
-      s.values.erase(std::min_element(s.values.begin(), s.values.end(),
-                                      [](const auto& a, const auto& b) { return a.second < b.second; }));
-      c.evicted.add();
+    // One pass: drop the values the TTL expired, and look for this one.
+    std::size_t kept = 0;
+    for (auto& v : s.values) {
+      if (v.second <= cutoff) continue;
+      if (v.first == h) {
+        v.second = std::max(v.second, ts);
+        found = true;
+      }
+      s.values[kept++] = v;
     }
-    if (!learning && announce(index)) {
-      detection d{ts, known, ts, {ev.ref}, {}, {}};
-      d.evidence.emplace_back("first_seen.known", std::to_string(known));
-      fire(index, ev, k.text, value_, std::move(d), out);
+    c.expired.add(s.values.size() - kept);
+    s.values.resize(kept);
+    known = kept;
+    if (!found) {
+      s.values.emplace_back(h, ts);
+      if (s.values.size() > r.max_values) {  // forget the value seen least recently
+        s.values.erase(std::min_element(s.values.begin(), s.values.end(),
+                                        [](const auto& a, const auto& b) { return a.second < b.second; }));
+        c.evicted.add();
+      }
     }
+  }
+  if (!found && ts - s.first_ms >= r.learn_ms && announce(index)) {
+    detection d{ts, static_cast<std::int64_t>(known), ts, {ev.ref}, {}, {}};
+    d.evidence.emplace_back("first_seen.known", std::to_string(known));
+    fire(index, ev, k.text, value_, std::move(d), out);
   }
   c.expired.add(st.seen.expire(cutoff));
   c.evicted.add(st.seen.trim(r.max_keys));

@@ -27,7 +27,7 @@ bool is_group_receiver(std::string_view type) noexcept {
 }
 using fm = field_mask;
 
-constexpr std::array<field_info, 44> k_fields = {{
+constexpr std::array<field_info, k_field_count> k_fields = {{
     {"user.id", field_id::user_id, ft::string, fm::none, "user_id (userId, staffId, emp_id, Operator …)"},
     {"user.name", field_id::user_name, ft::string, fm::name, "user_name (realName / operatorName); masked"},
     {"operator.id", field_id::operator_id, ft::string, fm::none, "operator_id (OptStaffId)"},

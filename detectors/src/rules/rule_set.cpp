@@ -180,16 +180,70 @@ class_bound bound_of(const rule_set& set, std::uint32_t index) {
   }
 }
 
-/// Appends the conjuncts of `index` left to test on a class that admits it: an exact
-/// conjunct holds there (or the class would not be admitted), `all` nodes open up.
-void collect_residual(const rule_set& set, std::uint32_t index, std::vector<std::uint32_t>& out) {
-  if (bound_of(set, index).exact) return;
-  const cond_node& n = set.nodes[index];
-  if (n.kind == cond_kind::all) {
-    for (auto c : n.children) collect_residual(set, c, out);
-    return;
+bool admitted(const event_classes& c, std::size_t cls) noexcept {
+  return ((c[cls / k_audit_actions] >> (cls % k_audit_actions)) & 1u) != 0;
+}
+
+/// What is left of a condition on events of one class: it holds on every such event,
+/// on none, or when `node` (the condition, or a narrower node built for the class) holds.
+struct residual_node {
+  enum { holds, fails, test } what = test;
+  std::uint32_t node = 0;
+};
+
+/// Partially evaluates condition `index` for class `cls`: conditions the class decides
+/// (exact bounds) fold away, `any` keeps only the alternatives the class admits, and
+/// a changed `all` / `any` / `not` becomes a new node appended to `set.nodes`.
+residual_node specialize(rule_set& set, std::uint32_t index, std::size_t cls) {
+  const class_bound b = bound_of(set, index);
+  if (!admitted(b.classes, cls)) return {residual_node::fails};
+  if (b.exact) return {residual_node::holds};
+  const cond_kind kind = set.nodes[index].kind;
+  const std::vector<std::uint32_t> children = set.nodes[index].children;  // nodes may grow below
+  const auto build = [&](cond_kind k, std::vector<std::uint32_t> kids) {
+    if (kids == children) return residual_node{residual_node::test, index};
+    cond_node n;
+    n.kind = k;
+    n.children = std::move(kids);
+    set.nodes.push_back(std::move(n));
+    return residual_node{residual_node::test, static_cast<std::uint32_t>(set.nodes.size() - 1)};
+  };
+  switch (kind) {
+    case cond_kind::all:
+    case cond_kind::any: {
+      const bool all = kind == cond_kind::all;
+      std::vector<std::uint32_t> kept;
+      for (const auto c : children) {
+        const residual_node r = specialize(set, c, cls);
+        if (r.what == residual_node::test) kept.push_back(r.node);
+        else if ((r.what == residual_node::holds) != all) return r;  // decides the whole node
+      }
+      if (kept.empty()) return {all ? residual_node::holds : residual_node::fails};
+      if (kept.size() == 1) return {residual_node::test, kept[0]};
+      return build(kind, std::move(kept));
+    }
+    case cond_kind::negate: {
+      const residual_node r = specialize(set, children[0], cls);
+      if (r.what == residual_node::holds) return {residual_node::fails};
+      if (r.what == residual_node::fails) return {residual_node::holds};
+      return build(kind, {r.node});
+    }
+    default: return {residual_node::test, index};
   }
-  out.push_back(index);
+}
+
+/// The conjuncts of condition `index` left to test on class `cls`, appended to
+/// `set.residual` (an `all` opens up); false when the condition cannot hold there.
+bool collect_residual(rule_set& set, std::uint32_t index, std::size_t cls) {
+  const residual_node r = specialize(set, index, cls);
+  if (r.what != residual_node::test) return r.what == residual_node::holds;
+  if (set.nodes[r.node].kind != cond_kind::all) {
+    set.residual.push_back(r.node);
+    return true;
+  }
+  const std::vector<std::uint32_t> conjuncts = set.nodes[r.node].children;
+  set.residual.insert(set.residual.end(), conjuncts.begin(), conjuncts.end());
+  return true;
 }
 
 }  // namespace
@@ -210,32 +264,33 @@ void classify_rules(rule_set& set) {
   const std::vector<std::uint32_t> order = set.evaluation_order();
   for (const auto i : order) classify(set.rules[i]);
 
+  // Nodes built for classes by an earlier call go: the set is classified afresh.
+  if (set.source_nodes == 0) set.source_nodes = set.nodes.size();
+  set.nodes.resize(set.source_nodes);
   set.residual.clear();
   set.class_steps.clear();
-  const auto admitted = [](const event_classes& c, std::size_t cls) {
-    return ((c[cls / k_audit_actions] >> (cls % k_audit_actions)) & 1u) != 0;
-  };
-  const auto residual_of = [&](std::uint32_t condition) {
-    const auto first = static_cast<std::uint32_t>(set.residual.size());
-    collect_residual(set, condition, set.residual);
-    return std::pair{first, static_cast<std::uint32_t>(set.residual.size()) - first};
-  };
   for (std::size_t cls = 0; cls < k_event_classes; ++cls) {
     auto& list = set.by_class[cls];
     list.clear();
     for (const auto i : order) {
       const compiled_rule& r = set.rules[i];
       if (!admitted(r.admits, cls)) continue;
+      const auto first = static_cast<std::uint32_t>(set.residual.size());
       if (r.stateful != stateful_kind::temporal && r.stateful != stateful_kind::temporal_ordered) {
-        const auto [first, count] = residual_of(r.condition);
-        list.push_back({i, first, count});
+        if (collect_residual(set, r.condition, cls))
+          list.push_back({i, first, static_cast<std::uint32_t>(set.residual.size()) - first});
+        else
+          set.residual.resize(first);
         continue;
       }
       list.push_back({i, static_cast<std::uint32_t>(set.class_steps.size()), static_cast<std::uint32_t>(r.steps.size())});
       for (const auto& st : r.steps) {
         class_step cs;
-        if (st.rule < 0 && !admitted(bound_of(set, st.condition).classes, cls)) cs.possible = false;
-        else if (st.rule < 0) std::tie(cs.first, cs.count) = residual_of(st.condition);
+        if (st.rule < 0) {
+          cs.first = static_cast<std::uint32_t>(set.residual.size());
+          cs.possible = collect_residual(set, st.condition, cls);
+          cs.count = static_cast<std::uint32_t>(set.residual.size()) - cs.first;
+        }
         set.class_steps.push_back(cs);
       }
     }

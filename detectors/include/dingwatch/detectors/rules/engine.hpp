@@ -142,10 +142,19 @@ class rule_engine final : public detector {
     bool alerted = false;         ///< fired for the current bucket already
     std::vector<std::uint16_t> slots;  ///< per slot: log-coded mean, log-coded σ
   };
+  /// A first_seen value is only its hash; the table keeps its last sighting.
+  struct seen_mark {};
   struct seen_state {
     std::int64_t first_ms = 0;  ///< when the key was first tracked (learning starts)
-    std::vector<std::pair<std::uint64_t, std::int64_t>> values;  ///< value hash, last seen
+    /// Sets of up to `k_listed_values` values (per user: IPs, devices, countries): value
+    /// hash and last seen, scanned in full per event, which at this size beats hashing.
+    std::vector<std::pair<std::uint64_t, std::int64_t>> values;
+    /// Larger sets (users of a company, up to 4,096): looked up by hash, expired and
+    /// evicted from their least recently seen end like keys.
+    std::unique_ptr<key_table<seen_mark>> many;
   };
+  /// Above this `max_values` a first_seen set is a `seen_state::many` table.
+  static constexpr std::size_t k_listed_values = 64;
   struct suppress_state {
     std::int64_t until_ms = 0;
     std::int64_t folded = 0;
@@ -186,6 +195,8 @@ class rule_engine final : public detector {
   bool eval(std::uint32_t node, const normalized_event& ev);
   bool pattern_matched(const cond_node& n, const normalized_event& ev);
   const key_group& key(std::uint32_t group, const normalized_event& ev);
+  /// The field's text parsed as an IP address, at most once per event (cidr tests).
+  const std::optional<ip_address>& address(field_id field, const normalized_event& ev);
   /// Marks rule `index` as detected on this event (correlations see it); true when its
   /// alerts leave the engine, so a detection is worth building.
   bool announce(std::size_t index) noexcept;
@@ -215,6 +226,11 @@ class rule_engine final : public detector {
   std::array<std::vector<class_rule>, k_event_classes> dispatch_;
   std::vector<bool> emits_;            ///< per rule: alerts leave the engine
   std::vector<key_group> keys_;
+  struct parsed_ip {
+    std::uint32_t generation = 0;  ///< event `ip` was parsed for
+    std::optional<ip_address> ip;
+  };
+  std::array<parsed_ip, k_field_count> addresses_{};  ///< per field
   std::vector<rule_keys> rule_keys_;   ///< per rule
   hs_scratch* scratch_ = nullptr;
   std::uint32_t generation_ = 0;

@@ -70,6 +70,7 @@ enum class field_id : std::uint8_t {
   geo_country,
   geo_area,
 };
+inline constexpr std::size_t k_field_count = static_cast<std::size_t>(field_id::geo_area) + 1;
 
 /// The value type of a field.
 enum class field_type : std::uint8_t { string, number, boolean };

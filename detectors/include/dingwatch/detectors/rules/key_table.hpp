@@ -7,15 +7,17 @@
 /// no strings at all. Two different keys of one rule share state only if their hashes
 /// collide, which for n keys happens with probability about n²/2⁶⁵ (3·10⁻⁸ at 1M keys).
 ///
-/// Layout: entries live in a `std::deque` (stable addresses, no reallocation copies),
-/// recycled through a free list and linked in touch order by 32-bit indices; the index
+/// Layout: entries live in fixed chunks of 32 (stable addresses, no reallocation copies,
+/// and an entry's address is a shift and a mask away from its number), recycled through a
+/// free list and linked in touch order by 32-bit indices; the index
 /// is an open-addressing table of entry numbers with linear probing and backward-shift
 /// deletion, at most 3/4 full. Nothing is allocated per lookup; a new key allocates only
 /// when the deque or the index grows.
 
 #include <cstdint>
-#include <deque>
 #include <limits>
+#include <memory>
+#include <optional>
 #include <vector>
 
 namespace dingwatch::rules {
@@ -31,17 +33,24 @@ class key_table {
     if (slot != k_npos) {
       e = index_[slot] - 1;
       unlink(e);
-      if (now_ms > entries_[e].last_ms) entries_[e].last_ms = now_ms;
+      if (now_ms > at(e).last_ms) at(e).last_ms = now_ms;
     } else {
       if ((size_ + 1) * 4 > index_.size() * 3) grow();
       e = allocate();
-      entries_[e].key = key;
-      entries_[e].last_ms = now_ms;
+      at(e).key = key;
+      at(e).last_ms = now_ms;
       place(e);
       ++size_;
     }
     link_last(e);
-    return entries_[e].value;
+    return at(e).value;
+  }
+
+  /// When `key` was last touched (its latest `now_ms`), or nothing when it is absent.
+  [[nodiscard]] std::optional<std::int64_t> last_touch(std::uint64_t key) const noexcept {
+    const std::size_t slot = find_slot(key);
+    if (slot == k_npos) return std::nullopt;
+    return at(index_[slot] - 1).last_ms;
   }
 
   void erase(std::uint64_t key) noexcept {
@@ -49,11 +58,12 @@ class key_table {
     if (slot != k_npos) remove(slot);
   }
 
-  /// Drops keys from the cold end whose last touch is before `cutoff_ms`.
+  /// Drops keys from the cold end whose last touch is before `cutoff_ms` (touch order:
+  /// a key touched with an older time than others stays until they go).
   std::size_t expire(std::int64_t cutoff_ms) noexcept {
     std::size_t n = 0;
-    while (head_ != k_none && entries_[head_].last_ms < cutoff_ms) {
-      remove(find_slot(entries_[head_].key));
+    while (head_ != k_none && at(head_).last_ms < cutoff_ms) {
+      remove(find_slot(at(head_).key));
       ++n;
     }
     return n;
@@ -63,7 +73,7 @@ class key_table {
   std::size_t trim(std::size_t cap) noexcept {
     std::size_t n = 0;
     while (size_ > cap) {
-      remove(find_slot(entries_[head_].key));
+      remove(find_slot(at(head_).key));
       ++n;
     }
     return n;
@@ -95,44 +105,47 @@ class key_table {
     for (std::size_t s = home(key);; s = (s + 1) & (index_.size() - 1)) {
       const std::uint32_t v = index_[s];
       if (v == 0) return k_npos;
-      if (entries_[v - 1].key == key) return s;
+      if (at(v - 1).key == key) return s;
     }
   }
 
   void place(std::uint32_t e) noexcept {
-    std::size_t s = home(entries_[e].key);
+    std::size_t s = home(at(e).key);
     while (index_[s] != 0) s = (s + 1) & (index_.size() - 1);
     index_[s] = e + 1;
   }
 
   void grow() {
     index_.assign(index_.empty() ? 16 : 2 * index_.size(), 0);
-    for (std::uint32_t e = head_; e != k_none; e = entries_[e].next) place(e);
+    for (std::uint32_t e = head_; e != k_none; e = at(e).next) place(e);
   }
 
   std::uint32_t allocate() {
     if (free_ != k_none) {
       const std::uint32_t e = free_;
-      free_ = entries_[e].next;
+      free_ = at(e).next;
       return e;
     }
-    entries_.emplace_back();
-    return static_cast<std::uint32_t>(entries_.size() - 1);
+    if (allocated_ == chunks_.size() << k_chunk_bits) chunks_.push_back(std::make_unique<entry[]>(k_chunk));
+    return allocated_++;
   }
+
+  entry& at(std::uint32_t e) noexcept { return chunks_[e >> k_chunk_bits][e & (k_chunk - 1)]; }
+  const entry& at(std::uint32_t e) const noexcept { return chunks_[e >> k_chunk_bits][e & (k_chunk - 1)]; }
 
   /// Removes the key in `slot`: unlinks and frees its entry, then shifts later entries
   /// of the probe run back so no lookup stops early at the hole.
   void remove(std::size_t slot) noexcept {
     const std::uint32_t e = index_[slot] - 1;
     unlink(e);
-    entries_[e].value = V{};  // release what the value owns now, not when reused
-    entries_[e].next = free_;
+    at(e).value = V{};  // release what the value owns now, not when reused
+    at(e).next = free_;
     free_ = e;
     --size_;
     const std::size_t mask = index_.size() - 1;
     std::size_t hole = slot;
     for (std::size_t s = (slot + 1) & mask; index_[s] != 0; s = (s + 1) & mask) {
-      const std::size_t want = home(entries_[index_[s] - 1].key);
+      const std::size_t want = home(at(index_[s] - 1).key);
       // Move it into the hole unless its home lies cyclically in (hole, s].
       const bool stays = hole <= s ? (want > hole && want <= s) : (want > hole || want <= s);
       if (stays) continue;
@@ -143,20 +156,23 @@ class key_table {
   }
 
   void unlink(std::uint32_t e) noexcept {
-    entry& x = entries_[e];
-    (x.prev == k_none ? head_ : entries_[x.prev].next) = x.next;
-    (x.next == k_none ? tail_ : entries_[x.next].prev) = x.prev;
+    entry& x = at(e);
+    (x.prev == k_none ? head_ : at(x.prev).next) = x.next;
+    (x.next == k_none ? tail_ : at(x.next).prev) = x.prev;
     x.prev = x.next = k_none;
   }
 
   void link_last(std::uint32_t e) noexcept {
-    entries_[e].prev = tail_;
-    entries_[e].next = k_none;
-    (tail_ == k_none ? head_ : entries_[tail_].next) = e;
+    at(e).prev = tail_;
+    at(e).next = k_none;
+    (tail_ == k_none ? head_ : at(tail_).next) = e;
     tail_ = e;
   }
 
-  std::deque<entry> entries_;
+  static constexpr std::uint32_t k_chunk_bits = 5;
+  static constexpr std::uint32_t k_chunk = 1u << k_chunk_bits;
+  std::vector<std::unique_ptr<entry[]>> chunks_;
+  std::uint32_t allocated_ = 0;  ///< entries ever handed out (live or on the free list)
   std::vector<std::uint32_t> index_;  ///< entry number + 1; 0 = empty
   std::uint32_t head_ = k_none, tail_ = k_none, free_ = k_none;
   std::size_t size_ = 0;

@@ -266,6 +266,9 @@ class rule_set {
   std::array<std::vector<class_rule>, k_event_classes> by_class;
   /// Condition nodes the classes leave to test (see `class_rule`, `class_step`).
   std::vector<std::uint32_t> residual;
+  /// `nodes[0, source_nodes)` are the rules' conditions; the rest were built for event
+  /// classes by `classify_rules` (what is left of an `any` or `not` on a class).
+  std::size_t source_nodes = 0;
   /// Correlation steps per event class (see `class_rule`).
   std::vector<class_step> class_steps;
 
@@ -280,8 +283,10 @@ class rule_set {
 };
 
 /// Fills every rule's `admits` from its conditions (`event.kind` / `event.action` tests
-/// narrow it; anything else may hold on any class), then `by_class` and `residual`.
-/// Needs `order`.
+/// narrow it; anything else may hold on any class), then `by_class` and `residual`: each
+/// condition partially evaluated per class (what the class decides folds away, `any`
+/// keeps the alternatives the class admits), so a rule that cannot hold on a class is not
+/// listed for it. Needs `order`; may append nodes.
 void classify_rules(rule_set& set);
 
 /// Fills every rule's `fingerprint` (rules in `order` first, so a correlation can
