@@ -85,14 +85,14 @@ void check_listed_as(const json& listed, const json& alert) {
   const auto& labels = listed["labels"];
   CHECK(labels.value("alertname", "") == (name.empty() ? rule_id : name));
   CHECK(labels.value("rule_id", "") == rule_id);
-  CHECK(labels.value("family", "") == rule["family"]);
-  CHECK(labels.value("severity", "") == rule["severity"]);
+  CHECK(labels.value("family", "") == rule["family"].get<std::string>());
+  CHECK(labels.value("severity", "") == rule["severity"].get<std::string>());
   std::string articles;
   for (const auto& a : alert["pdpa"]["articles"]) articles += (articles.empty() ? "" : ",") + a.get<std::string>();
   CHECK(labels.value("pdpa_article", "") == articles);
   const auto& annotations = listed["annotations"];
-  CHECK(annotations.value("message", "") == alert["message"]);
-  CHECK(annotations.value("summary", "") == alert["message"]);
+  CHECK(annotations.value("message", "") == alert["message"].get<std::string>());
+  CHECK(annotations.value("summary", "") == alert["message"].get<std::string>());
   CHECK(annotations.value("runbook", "") == k_runbooks + rule_id);
   CHECK(listed["status"].value("state", "") == "active");
 }
