@@ -11,6 +11,7 @@
 
 #include "dingwatch/core/alert.hpp"
 #include "dingwatch/core/event.hpp"
+#include "dingwatch/core/state_io.hpp"
 
 namespace dingwatch {
 
@@ -33,6 +34,13 @@ class detector {
   /// Called on the shard's thread after each batch's events (and before its alerts are
   /// delivered): a safe point to swap configuration, e.g. a reloaded rule set.
   virtual void on_batch_end() {}
+  /// Writes the detector's state (checkpoint.hpp); called on the shard's thread at a
+  /// batch boundary. Stateless detectors write nothing.
+  virtual void save(state_writer& out) const { (void)out; }
+  /// Replaces the state with what `save` wrote, before the first event. On malformed
+  /// input calls `in.fail(reason)` (the pipeline then starts every detector afresh);
+  /// must not crash or allocate beyond the input's size, whatever the bytes.
+  virtual void restore(state_reader& in) { (void)in; }
 };
 
 /// Builds a fresh, independent set of detectors for one shard.
