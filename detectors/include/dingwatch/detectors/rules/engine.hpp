@@ -36,6 +36,11 @@
 /// at every batch boundary (before a batch's first event, after `on_batch_end`) and adopts
 /// a newly published set there, keeping the state of the rules whose id and fingerprint
 /// did not change.
+///
+/// Checkpoints (core/checkpoint.hpp): `save` writes the state of every rule that has any,
+/// named by the rule's id and fingerprint; `restore` takes back the state of the rules
+/// whose id and fingerprint match the running set (as `adopt` does) and starts the others
+/// empty. Both live in engine_checkpoint.cpp.
 
 #include <array>
 #include <cstdint>
@@ -88,6 +93,13 @@ class rule_engine final : public detector {
   /// Ends the batch: the next event starts one, and first adopts the pack's newer set if
   /// one was published (one atomic load per batch otherwise).
   void on_batch_end() override;
+  /// Writes the per-key state of every rule (windows, sums, correlations, baselines,
+  /// first-seen sets, suppression) with the rule's id and fingerprint.
+  void save(state_writer& out) const override;
+  /// Replaces the state with a saved one: rules matched by id and fingerprint get theirs
+  /// back, others start empty. Fails `in` on malformed bytes (then the state is partial:
+  /// the caller discards the engine).
+  void restore(state_reader& in) override;
 
   /// Switches to `next` (every rule of it; not for single-rule engines): rules with the
   /// same id and fingerprint keep their state, the others start empty; counters restart
@@ -191,6 +203,8 @@ class rule_engine final : public detector {
     std::vector<std::pair<std::string, std::string>> evidence;  ///< replaces/extends fields
     std::string expected;  ///< `{expected}`
   };
+
+  struct state_codec;  ///< (de)serializes the state structs above: engine_checkpoint.cpp
 
   bool eval(std::uint32_t node, const normalized_event& ev);
   bool pattern_matched(const cond_node& n, const normalized_event& ev);

@@ -81,6 +81,23 @@ class key_table {
 
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
 
+  /// Calls `f(key, last_ms, value)` for every key, least recently touched first: the
+  /// order in which `restore` rebuilds a saved table (checkpoints).
+  template <typename F>
+  void for_each(F&& f) const {
+    for (std::uint32_t e = head_; e != k_none; e = entries_[e].next)
+      f(entries_[e].key, entries_[e].last_ms, entries_[e].value);
+  }
+
+  /// Makes `key` the most recently touched, last touched exactly at `last_ms`, and
+  /// returns its value (a new key's value-initialized). Restoring a table entry by
+  /// entry in `for_each` order rebuilds its touch order.
+  V& restore(std::uint64_t key, std::int64_t last_ms) {
+    V& v = touch(key, last_ms);
+    entries_[tail_].last_ms = last_ms;
+    return v;
+  }
+
   /// Bytes one key costs besides the heap its value owns: its entry, and its index slots
   /// at the lowest load the index has right after growing (3/8).
   static constexpr std::size_t bytes_per_key = sizeof(V) + 3 * sizeof(std::uint64_t) + 11;
