@@ -41,6 +41,11 @@ int cmd_run(const run_args& args, shutdown_signal& shutdown) {
   sinks.dead_letters = std::make_unique<kafka_dlq_sink>(kafka, cfg.kafka.dlq_topic);
 
   auto options = make_pipeline_options(cfg, &m);
+  // Checkpoints only here: `run` reads a durable cluster it can seek in (demo's embedded
+  // broker dies with the process, replay's files cannot seek).
+  options.checkpoint_dir = cfg.pipeline.checkpoint_dir;
+  options.checkpoint_interval =
+      std::chrono::milliseconds(static_cast<std::int64_t>(cfg.pipeline.checkpoint_interval * 1000));
   if (args.until_idle)
     options.idle_exit = std::chrono::milliseconds(static_cast<std::int64_t>(*args.until_idle * 1000));
   pipeline p(options, source, decoder, make_detectors(cfg), sinks.alert_pointers(),

@@ -119,11 +119,15 @@ config from_yaml(const YAML::Node& root, const std::string& name, const std::fil
     for (auto& [key, value] : c.kafka.properties) p.resolve_secret(k["properties"][key], value, base_dir);
   }
   if (const auto s = root["pipeline"]) {
-    p.only(s, {"threads", "batch_size", "max_batches_in_flight"}, "pipeline");
+    p.only(s, {"threads", "batch_size", "max_batches_in_flight", "checkpoint_dir", "checkpoint_interval"}, "pipeline");
     p.read(s, "threads", c.pipeline.threads, "a whole number (0 = one per core)");
     p.read(s, "batch_size", c.pipeline.batch_size, "a whole number");
     p.read(s, "max_batches_in_flight", c.pipeline.max_batches_in_flight, "a whole number");
     if (c.pipeline.batch_size == 0) p.add(s["batch_size"], "batch_size must be at least 1");
+    p.read(s, "checkpoint_dir", c.pipeline.checkpoint_dir, "a directory for checkpoints of detector state");
+    p.read(s, "checkpoint_interval", c.pipeline.checkpoint_interval, "seconds between checkpoints, e.g. 30");
+    if (!(c.pipeline.checkpoint_interval > 0 && c.pipeline.checkpoint_interval <= 86400))
+      p.add(s["checkpoint_interval"], "checkpoint_interval must be more than 0 and at most 86400 seconds");
   }
   if (const auto l = root["limits"]) {
     p.only(l, {"max_record_bytes", "max_depth", "max_string_bytes", "max_array_elements"}, "limits");

@@ -29,6 +29,8 @@ struct config {
     std::size_t threads = 0;  ///< shards; 0 = one per core
     std::size_t batch_size = 2048;
     std::size_t max_batches_in_flight = 8;
+    std::string checkpoint_dir;        ///< `run`: detector state checkpoints; empty = off
+    double checkpoint_interval = 30;  ///< seconds between checkpoints
   } pipeline;
   struct limits_section {
     std::size_t max_record_bytes = 1u << 20;

@@ -123,6 +123,12 @@ int main(int argc, char** argv) {
   run_o.add_to(run_cmd, true, true);
   run_cmd->add_option("--until-idle", until_idle, "commit and exit once no record arrived for SECONDS");
   run_cmd->add_flag("--watch", run.watch_rules, "reload the rules when a rule file changes (SIGHUP always reloads)");
+  std::string checkpoint_dir;
+  double checkpoint_interval = 0;
+  run_cmd->add_option("--checkpoint-dir", checkpoint_dir,
+                      "keep checkpoints of detector state in DIR: after a crash, restart where the last one left off");
+  run_cmd->add_option("--checkpoint-interval", checkpoint_interval, "seconds between checkpoints (default: 30)")
+      ->check(CLI::Range(0.001, 86400.0));
 
   // broker
   broker_args broker;
@@ -232,6 +238,8 @@ int main(int argc, char** argv) {
     if (*run_cmd) {
       run.cfg = run_o.apply();
       if (until_idle > 0) run.until_idle = until_idle;
+      if (!checkpoint_dir.empty()) run.cfg.pipeline.checkpoint_dir = checkpoint_dir;
+      if (checkpoint_interval > 0) run.cfg.pipeline.checkpoint_interval = checkpoint_interval;
       setup_logging(run.cfg.log_level);
       return cmd_run(run, shutdown);
     }

@@ -56,6 +56,14 @@ metrics::metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                       .Register(r);
   reloads_ok_ = &reloads.Add({{"result", "success"}});  // both series from the start: dashboards see 0
   reloads_error_ = &reloads.Add({{"result", "error"}});
+  checkpoints_ = &BuildCounter().Name("dingwatch_checkpoints_total")
+                     .Help("Checkpoints of detector state by result: written, write_failed, restored, refused")
+                     .Register(r);
+  for (const char* result : {"written", "write_failed", "restored", "refused"}) checkpoints(result);
+  checkpoint_seconds_ = &BuildGauge().Name("dingwatch_checkpoint_write_seconds")
+                             .Help("Seconds the last checkpoint took to encode and write durably").Register(r).Add({});
+  checkpoint_bytes_ = &BuildGauge().Name("dingwatch_checkpoint_bytes")
+                           .Help("Size of the last checkpoint written").Register(r).Add({});
   BuildGauge().Name("dingwatch_build_info").Help("Build information").Register(r)
       .Add({{"version", DINGWATCH_VERSION}}).Set(1);
   for (auto reason : k_all_reject_reasons) rejected(reason);  // export zeros, not gaps
@@ -179,6 +187,9 @@ prometheus::Gauge& metrics::shard_queue_depth(std::size_t shard) {
 }
 prometheus::Counter& metrics::sink_errors(std::string_view sink) {
   return sink_errors_->Add({{"sink", std::string(sink)}});
+}
+prometheus::Counter& metrics::checkpoints(std::string_view result) {
+  return checkpoints_->Add({{"result", std::string(result)}});
 }
 prometheus::Counter& metrics::cross_border_bytes(std::string_view destination_country, std::string_view app) {
   return cross_border_bytes_->Add({{"destination_country", std::string(destination_country)},

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "dingwatch/core/checkpoint.hpp"
 #include "dingwatch/core/rate_limited_log.hpp"
 #include "dingwatch/core/spsc_queue.hpp"
 
@@ -34,6 +35,9 @@ struct batch_slot {
   std::atomic<std::size_t> pending_shards{0};
   std::atomic<bool> failed{false};  ///< a sink gave up: do not commit past this batch
   bool has_dead_letters = false;
+  /// Set on a checkpoint batch: the cut's offsets and counters (ingest thread), and each
+  /// shard's detector state as of the end of this batch (shard i writes shards[i] only).
+  std::unique_ptr<checkpoint> snapshot;
 
   void clear() {
     records.clear();
@@ -41,6 +45,7 @@ struct batch_slot {
     offsets.clear();
     failed = false;
     has_dead_letters = false;
+    snapshot.reset();
   }
 };
 
@@ -70,10 +75,13 @@ std::string run_summary::to_json() const {
     if (!reasons.empty()) reasons += ',';
     reasons += fmt::format("\"{}\":{}", to_string(k_all_reject_reasons[i]), rejected_by_reason[i]);
   }
+  const std::string from = restored ? fmt::format(",\"restored\":{{\"read\":{},\"decoded\":{},\"rejected\":{}}}",
+                                                  restored->read, restored->decoded, restored->rejected())
+                                    : std::string();
   return fmt::format(
       "{{\"read\":{},\"decoded\":{},\"events\":{},\"rejected\":{{{}}},\"alerts\":{},"
-      "\"committed\":{},\"seconds\":{:.3f}}}",
-      records_read, records_decoded, events, reasons, alerts, records_committed, seconds);
+      "\"committed\":{},\"checkpoints\":{}{},\"seconds\":{:.3f}}}",
+      records_read, records_decoded, events, reasons, alerts, records_committed, checkpoints, from, seconds);
 }
 
 /// One shard: a queue, a thread, and detectors nobody else touches.
@@ -127,10 +135,40 @@ class shard final : public alert_emitter {
       slice_open = false;
       if (enricher_) enricher_->flush();
       for (auto& d : detectors_) d->on_batch_end();
+      if (checkpoint* c = item->batch->snapshot.get()) save(c->shards[index_]);
       deliver(*item->batch, pending_);
       pending_.clear();
     }
   }
+
+  /// Shard thread, at a batch boundary: every detector's state, in order.
+  void save(std::vector<detector_state>& out) const {
+    out.clear();
+    for (const auto& d : detectors_) {
+      state_writer w;
+      d->save(w);
+      out.push_back({std::string(d->name()), w.take()});
+    }
+  }
+
+  /// Before the thread starts: takes back what `save` wrote. The reason on failure.
+  [[nodiscard]] std::string restore(const std::vector<detector_state>& saved) {
+    if (saved.size() != detectors_.size())
+      return fmt::format("shard {} had {} detector(s), this run has {}", index_, saved.size(), detectors_.size());
+    for (std::size_t i = 0; i < saved.size(); ++i) {
+      if (saved[i].name != detectors_[i]->name())
+        return fmt::format("shard {} detector {} was '{}', this run has '{}'", index_, i, saved[i].name,
+                           detectors_[i]->name());
+      state_reader in(saved[i].bytes);
+      detectors_[i]->restore(in);
+      if (in.ok() && !in.at_end()) in.fail("bytes after the detector's state");
+      if (!in.ok()) return fmt::format("shard {} detector '{}': {}", index_, saved[i].name, in.error());
+    }
+    return {};
+  }
+
+  /// Before the thread starts: replaces the detectors (a fresh start after a failed restore).
+  void reset(std::vector<std::unique_ptr<detector>> detectors) { detectors_ = std::move(detectors); }
 
   void emit(alert&& a) override {
     if (a.received_ms == 0 && current_ != nullptr) a.received_ms = current_->ingest_ms;
@@ -163,6 +201,14 @@ struct pipeline::impl {
   std::vector<std::unique_ptr<batch_slot>> slots;
   std::vector<batch_slot*> free_slots;
   std::deque<batch_slot*> in_flight;
+  // Checkpoints (ingest thread only).
+  std::vector<partition_offset> position;  ///< next offset per partition after the last batch dispatched
+  std::deque<std::string> restored_topics;  ///< owns the topic names `position` took from a checkpoint
+  checkpoint_counters restored_counts;      ///< what the restored checkpoint covered
+  std::optional<checkpoint_counters> restored;
+  clock::time_point next_checkpoint{};
+  bool checkpoint_in_flight = false;
+  bool uncheckpointed = false;  ///< records dispatched since the last checkpoint
   bool paused = false;
   bool commits_blocked = false;
   static constexpr std::chrono::milliseconds k_first_backoff{50};  // failing sinks: retry after
@@ -187,6 +233,10 @@ struct pipeline::impl {
     for (std::size_t i = 0; i < options.shards; ++i)
       shards.push_back(std::make_unique<shard>(i, f ? f() : std::vector<std::unique_ptr<detector>>{},
                                                options.enrich ? options.enrich() : nullptr));
+    if (!options.checkpoint_dir.empty()) {
+      restore_checkpoint(f);
+      next_checkpoint = clock::now() + options.checkpoint_interval;
+    }
     if (m != nullptr) {
       for (std::size_t k = 0; k < k_kind_count; ++k)
         decoded_counters[k] = &m->decoded(static_cast<event_kind>(k));
@@ -205,6 +255,84 @@ struct pipeline::impl {
   }
 
   ~impl() { stop_shards(); }
+
+  /// Before the shard threads start: loads the checkpoint, restores every shard from it
+  /// and has the source start at its cut. Anything wrong with it is said in one line and
+  /// the run starts afresh (fresh detectors, committed offsets).
+  void restore_checkpoint(const detector_factory& f) {
+    const std::string file = checkpoint_path(options.checkpoint_dir).string();
+    checkpoint_load load = read_checkpoint(options.checkpoint_dir);
+    std::string why = std::move(load.error);
+    if (!load.loaded && why.empty()) {
+      spdlog::info("checkpoint: none at {} yet: starting from the committed offsets", file);
+      return;
+    }
+    if (load.loaded) {
+      const checkpoint& c = *load.loaded;
+      if (c.shards.size() != shards.size())
+        why = fmt::format("written with {} shard(s), this run has {} (run with --threads {}, or remove the file)",
+                          c.shards.size(), shards.size(), c.shards.size());
+      for (std::size_t i = 0; i < shards.size() && why.empty(); ++i) why = shards[i]->restore(c.shards[i]);
+      std::vector<partition_offset> cut;
+      for (const auto& o : c.offsets)
+        cut.push_back({restored_topics.emplace_back(o.topic), o.partition, o.next_offset});
+      if (why.empty() && !source.start_at(cut)) why = "this source cannot start at the checkpoint's offsets";
+      if (why.empty()) {
+        position = std::move(cut);
+        restored = restored_counts = c.counters;
+        if (m != nullptr) m->checkpoints("restored").Increment();
+        spdlog::info("checkpoint: restored {} (written {} ms ago, {} partition(s), {} record(s) before its cut): "
+                     "reading on from its offsets",
+                     file, std::max<std::int64_t>(0, wall_ms() - c.written_ms), c.offsets.size(), c.counters.read);
+        return;
+      }
+      restored_topics.clear();
+      for (auto& sh : shards) sh->reset(f ? f() : std::vector<std::unique_ptr<detector>>{});
+    }
+    if (m != nullptr) m->checkpoints("refused").Increment();
+    // Kept aside for a look (or a run with other settings) rather than overwritten.
+    std::error_code ec;
+    std::filesystem::rename(file, file + ".refused", ec);
+    spdlog::error("checkpoint: not using {}: {}; starting afresh from the committed offsets{}", file, why,
+                  ec ? std::string() : fmt::format(" (the file is kept as {}.refused)", file));
+  }
+
+  /// Ingest thread, dispatching `b`: makes it the cut of the next checkpoint.
+  void mark_checkpoint(batch_slot& b) {
+    auto c = std::make_unique<checkpoint>();
+    for (const auto& o : position) c->offsets.push_back({std::string(o.topic_name), o.partition, o.next_offset});
+    c->counters = restored_counts;
+    c->counters.read += stats.records_read;
+    c->counters.decoded += stats.records_decoded;
+    c->counters.events += stats.events;
+    for (std::size_t r = 0; r < k_reject_reason_count; ++r) c->counters.rejected_by_reason[r] += stats.rejected_by_reason[r];
+    c->shards.resize(shards.size());
+    b.snapshot = std::move(c);
+    checkpoint_in_flight = true;
+    uncheckpointed = false;
+  }
+
+  /// Ingest thread: `b`, a checkpoint batch, and every batch before it are delivered.
+  void write_snapshot(checkpoint& c) {
+    const auto started = clock::now();
+    c.written_ms = wall_ms();
+    const std::string bytes = encode_checkpoint(c);
+    if (auto error = write_checkpoint(options.checkpoint_dir, bytes)) {
+      uncheckpointed = true;  // try again at the next boundary
+      if (m != nullptr) m->checkpoints("write_failed").Increment();
+      reject_log.warn("checkpoint", fmt::format("checkpoint not written: {}", *error));
+      return;
+    }
+    stats.checkpoints.fetch_add(1, std::memory_order_relaxed);
+    const double took = std::chrono::duration<double>(clock::now() - started).count();
+    if (m != nullptr) {
+      m->checkpoints("written").Increment();
+      m->checkpoint_write_seconds().Set(took);
+      m->checkpoint_bytes().Set(static_cast<double>(bytes.size()));
+    }
+    spdlog::debug("checkpoint: {} bytes written in {:.3f} s, cut after {} record(s)", bytes.size(), took,
+                  c.counters.read);
+  }
 
   void stop_shards() {
     for (auto& sh : shards) {
@@ -273,8 +401,9 @@ struct pipeline::impl {
     free_slots.push_back(b);
   }
 
-  /// Decodes a polled batch, routes its events to shards and puts it in flight.
-  void dispatch(batch_slot& b) {
+  /// Decodes a polled batch, routes its events to shards and puts it in flight; with
+  /// `force_checkpoint` (an empty batch at the end of a run) it is a checkpoint's cut.
+  void dispatch(batch_slot& b, bool force_checkpoint = false) {
     std::array<std::uint64_t, k_kind_count> kinds{};
     std::array<std::uint64_t, k_reject_reason_count> rejects{};
     std::uint64_t decoded = 0;
@@ -313,6 +442,12 @@ struct pipeline::impl {
       for (std::size_t k = 0; k < k_kind_count; ++k)
         if (kinds[k] != 0) decoded_counters[k]->Increment(static_cast<double>(kinds[k]));
 
+    if (!options.checkpoint_dir.empty()) {
+      for (const auto& o : b.offsets) merge_offset(position, o);
+      uncheckpointed = uncheckpointed || !b.records.empty();
+      if (force_checkpoint || (!checkpoint_in_flight && clock::now() >= next_checkpoint)) mark_checkpoint(b);
+    }
+
     const std::size_t n = shards.size();
     b.pending_shards.store(n, std::memory_order_release);
     in_flight.push_back(&b);
@@ -343,6 +478,12 @@ struct pipeline::impl {
       if (!commits_blocked) {
         for (const auto& o : b->offsets) merge_offset(commit, o);
         committed += b->records.size();
+      }
+      if (b->snapshot) {
+        // Not while commits are blocked: a batch before the cut has alerts not delivered.
+        if (!commits_blocked) write_snapshot(*b->snapshot);
+        checkpoint_in_flight = false;
+        next_checkpoint = clock::now() + options.checkpoint_interval;
       }
       release(b);
     }
@@ -442,8 +583,23 @@ struct pipeline::impl {
     for (std::size_t r = 0; r < k_reject_reason_count; ++r) s.rejected_by_reason[r] = stats.rejected_by_reason[r];
     s.alerts = stats.alerts;
     s.records_committed = stats.records_committed;
+    s.checkpoints = stats.checkpoints;
+    s.restored = restored;
     s.seconds = std::chrono::duration<double>(clock::now() - started).count();
     return s;
+  }
+
+  /// After draining: one more checkpoint at the end of the input read, through an empty
+  /// batch (the shards save as it passes), unless nothing changed or delivery failed.
+  void final_checkpoint() {
+    if (options.checkpoint_dir.empty() || !uncheckpointed || commits_blocked || abandon_sinks) return;
+    batch_slot* b = acquire();
+    if (b == nullptr) return;  // cannot happen with nothing in flight
+    dispatch(*b, true);
+    while (!in_flight.empty()) {
+      wait_for_progress(std::chrono::milliseconds(50));
+      reap();
+    }
   }
 
   /// Finishes every batch in flight (bounded: sinks that stay down are abandoned after
@@ -459,6 +615,7 @@ struct pipeline::impl {
         abandon_sinks = true;
       }
     }
+    final_checkpoint();
     if (paused) source.resume();
     source.flush_commits();
     stop_shards();

@@ -182,6 +182,11 @@ void kafka_source::commit_sync(const rd_kafka_topic_partition_list_t* parts) {
 
 void kafka_source::flush_commits() { commit_sync(nullptr); }
 
+bool kafka_source::start_at(std::span<const partition_offset> offsets) {
+  for (const auto& o : offsets) start_at_.push_back({std::string(o.topic_name), o.partition, o.next_offset});
+  return true;
+}
+
 void kafka_source::pause() {
   paused_ = true;
   rd_kafka_topic_partition_list_t* list = nullptr;
@@ -204,6 +209,17 @@ void kafka_source::resume() {
 
 void kafka_source::on_assign(rd_kafka_topic_partition_list_t* parts) {
   const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk_), "COOPERATIVE") == 0;
+  for (int i = 0; i < parts->cnt && !start_at_.empty(); ++i) {
+    auto& e = parts->elems[i];
+    const auto it = std::find_if(start_at_.begin(), start_at_.end(), [&](const start_offset& s) {
+      return s.partition == e.partition && s.topic == e.topic;
+    });
+    if (it == start_at_.end()) continue;
+    e.offset = it->offset;  // assign() starts here instead of at the committed offset
+    spdlog::info("kafka source (group {}): {}[{}] starts at checkpoint offset {}", group_, e.topic,
+                 e.partition, e.offset);
+    start_at_.erase(it);
+  }
   if (cooperative) {
     check(rd_kafka_incremental_assign(rk_, parts), "incremental assign");
   } else {

@@ -72,6 +72,12 @@ class metrics {
   prometheus::Gauge& rules_loaded() { return *rules_loaded_; }
   /// Rule reloads (SIGHUP, --watch): `success` published a new set, `error` kept the old one.
   prometheus::Counter& config_reloads(bool success) { return success ? *reloads_ok_ : *reloads_error_; }
+  /// Checkpoints by result: `written`, `write_failed`, and at start `restored` or `refused`
+  /// (a corrupt or incompatible file; the run starts afresh from committed offsets).
+  prometheus::Counter& checkpoints(std::string_view result);
+  /// Seconds the last checkpoint took to write (encode, fsync, rename) and its size.
+  prometheus::Gauge& checkpoint_write_seconds() { return *checkpoint_seconds_; }
+  prometheus::Gauge& checkpoint_bytes() { return *checkpoint_bytes_; }
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -91,6 +97,9 @@ class metrics {
   prometheus::Gauge* rules_loaded_;
   prometheus::Counter* reloads_ok_;
   prometheus::Counter* reloads_error_;
+  prometheus::Family<prometheus::Counter>* checkpoints_;
+  prometheus::Gauge* checkpoint_seconds_;
+  prometheus::Gauge* checkpoint_bytes_;
 };
 
 }  // namespace dingwatch

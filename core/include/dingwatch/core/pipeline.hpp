@@ -10,17 +10,28 @@
 /// are committed too, so a record's offset is never committed before its alerts and
 /// dead letters are durable (at-least-once). When too many batches are in flight the
 /// source is paused (backpressure); nothing is dropped.
+///
+/// Crash safety (with `checkpoint_dir`): at the first batch boundary after each
+/// `checkpoint_interval`, and once more when the run ends, every shard saves its
+/// detectors' state on its own thread as it finishes that batch, so the saved states
+/// form one consistent cut: exactly the records up to the batch's offsets. The ingest
+/// thread writes the checkpoint (checkpoint.hpp) once that batch and every one before it
+/// are delivered. On start a valid checkpoint is restored into the shards and the source
+/// starts at its offsets: records after the cut are replayed and give the same alert
+/// ids; a corrupt or incompatible one is reported and the run starts afresh.
 
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <span>
 #include <stop_token>
 #include <vector>
 
+#include "dingwatch/core/checkpoint.hpp"
 #include "dingwatch/core/decoder.hpp"
 #include "dingwatch/core/detector.hpp"
 #include "dingwatch/core/enricher.hpp"
@@ -41,6 +52,10 @@ struct pipeline_options {
   std::optional<std::chrono::milliseconds> idle_exit;
   /// Optional: one enricher per shard, run on each event before the detectors.
   enricher_factory enrich;
+  /// Where checkpoints of detector state are kept; empty: none (see above).
+  std::filesystem::path checkpoint_dir;
+  /// Checkpoint at the first batch boundary after this much time (and at the end).
+  std::chrono::milliseconds checkpoint_interval{30'000};
 };
 
 /// Live counters, readable from any thread (status lines, tests).
@@ -53,6 +68,7 @@ struct pipeline_stats {
   std::atomic<std::uint64_t> alerts{0};
   std::atomic<std::uint64_t> records_committed{0};
   std::atomic<std::uint64_t> sink_errors{0};
+  std::atomic<std::uint64_t> checkpoints{0};  ///< checkpoints written
 };
 
 /// What a finished run did.
@@ -64,8 +80,13 @@ struct run_summary {
   std::array<std::uint64_t, k_reject_reason_count> rejected_by_reason{};
   std::uint64_t alerts = 0;
   std::uint64_t records_committed = 0;
+  std::uint64_t checkpoints = 0;  ///< checkpoints written
+  /// What the checkpoint this run started from had accounted for (records before its
+  /// cut, over every earlier run); the counts above are this run's only.
+  std::optional<checkpoint_counters> restored;
   double seconds = 0;
-  /// One-line JSON: {"read":…,"decoded":…,"rejected":{"reason":n,…},"alerts":…}
+  /// One-line JSON: {"read":…,"decoded":…,"rejected":{"reason":n,…},"alerts":…,
+  /// "committed":…,"checkpoints":…[,"restored":{"read":…,"decoded":…,"rejected":…}],"seconds":…}
   [[nodiscard]] std::string to_json() const;
 };
 

@@ -41,6 +41,15 @@ class record_source {
   virtual void pause() {}
   virtual void resume() {}
 
+  /// Before the first poll: read each listed partition from `next_offset` instead of its
+  /// committed offset once it is assigned (a restored checkpoint's cut; other partitions
+  /// start as usual). False if this source cannot start at given offsets; then the
+  /// checkpoint is not used.
+  virtual bool start_at(std::span<const partition_offset> offsets) {
+    (void)offsets;
+    return false;
+  }
+
   /// Commits synchronously whatever was passed to `commit` and not yet committed.
   virtual void flush_commits() {}
 

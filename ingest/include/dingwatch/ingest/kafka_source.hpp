@@ -18,6 +18,8 @@
 ///   librdkafka 2.0.2 discards the already-prefetched messages of a paused partition and
 ///   re-fetches them from the last consumed position on `resume`: nothing is lost, and a
 ///   `poll` while paused serves rebalances and returns nothing new.
+/// - Checkpoints: `start_at` makes the first assignment of a partition start at a given
+///   offset (the cut of a restored checkpoint) rather than at the committed one.
 /// - Errors: partition EOF is no record; other errors are counted in
 ///   `consumer_errors{error}`, logged (once per error code per 10 s) and not fatal; only a
 ///   librdkafka fatal error makes `poll` return `error`.
@@ -61,6 +63,9 @@ class kafka_source final : public record_source {
                    std::chrono::milliseconds timeout) override;
   /// Asynchronous commit of explicit next offsets (assigned partitions only).
   void commit(std::span<const partition_offset> offsets) override;
+  /// The listed partitions start at these offsets when first assigned, whatever the
+  /// group committed (a later assignment in this process uses the committed offset).
+  bool start_at(std::span<const partition_offset> offsets) override;
   void pause() override;
   void resume() override;
   /// Synchronous commit of everything passed to `commit()` and not yet acknowledged.
@@ -110,6 +115,12 @@ class kafka_source final : public record_source {
   std::string group_;
   std::deque<topic_entry> topics_;  ///< interned; names stay valid for the source's lifetime
   std::vector<partition_state> assigned_;
+  struct start_offset {
+    std::string topic;
+    std::int32_t partition;
+    std::int64_t offset;
+  };
+  std::vector<start_offset> start_at_;  ///< not yet assigned: see start_at()
   bool paused_ = false;
   bool fatal_ = false;
   std::atomic<std::int64_t> lag_{0};
