@@ -14,6 +14,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cmath>
 #include <unordered_map>
 
 #include "dingwatch/detectors/rules/engine.hpp"
@@ -26,6 +27,23 @@ constexpr std::uint32_t k_state_version = 1;
 constexpr std::size_t k_ref_bytes = 1 + 4 + 8;  // state_writer::put_ref
 constexpr std::size_t k_max_list = 1u << 24;    // any per-key list; the input bounds it first
 constexpr std::size_t k_max_text = 1u << 20;    // a value_count value
+// Saved times lie within ±31,000 years of the epoch (hours within ±277 million): the
+// evaluation's arithmetic on them (differences, × 3,600,000) then cannot overflow.
+constexpr std::int64_t k_max_ms = 1'000'000'000'000'000;
+constexpr std::int64_t k_max_hours = k_max_ms / 3'600'000;
+
+/// A time in milliseconds, or hours with `bound` k_max_hours; out of range fails `r`.
+std::int64_t get_time(state_reader& r, std::int64_t bound = k_max_ms) {
+  const auto v = r.get<std::int64_t>();
+  if (v < -bound || v > bound) r.fail("time out of range");
+  return v;
+}
+/// A finite number.
+double get_number(state_reader& r) {
+  const auto v = r.get<double>();
+  if (!std::isfinite(v)) r.fail("number not finite");
+  return v;
+}
 
 }  // namespace
 
@@ -46,13 +64,13 @@ struct rule_engine::state_codec {
   static void get(state_reader& r, const compiled_rule&, window_state& v) {
     v.events.resize(r.count(k_max_list, 8 + k_ref_bytes));
     for (auto& [ts, ref] : v.events) {
-      ts = r.get<std::int64_t>();
+      ts = get_time(r);
       ref = r.get_ref();
     }
     v.values.resize(r.count(k_max_list, 4 + 8));
     for (auto& [text, ts] : v.values) {
       text = std::string(r.get_string(k_max_text));
-      ts = r.get<std::int64_t>();
+      ts = get_time(r);
     }
   }
 
@@ -69,10 +87,10 @@ struct rule_engine::state_codec {
   static void get(state_reader& r, const compiled_rule&, sum_state& v) {
     v.buckets.resize(r.count(k_max_list, 4 * 8 + k_ref_bytes));
     for (auto& b : v.buckets) {
-      b.index = r.get<std::int64_t>();
-      b.first_ms = r.get<std::int64_t>();
-      b.last_ms = r.get<std::int64_t>();
-      b.sum = r.get<double>();
+      b.index = get_time(r);
+      b.first_ms = get_time(r);
+      b.last_ms = get_time(r);
+      b.sum = get_number(r);
       b.ref = r.get_ref();
     }
   }
@@ -88,10 +106,10 @@ struct rule_engine::state_codec {
     }
   }
   static void get(state_reader& r, const compiled_rule& rule, corr_state& v) {
-    v.latest_ms = r.get<std::int64_t>();
+    v.latest_ms = get_time(r);
     v.hits.resize(r.count(k_max_list, 8 + 8 + k_ref_bytes + 1));
     for (auto& h : v.hits) {
-      h.ts = r.get<std::int64_t>();
+      h.ts = get_time(r);
       h.seq = r.get<std::uint64_t>();
       h.ref = r.get_ref();
       h.step = r.get<std::uint8_t>();
@@ -109,10 +127,10 @@ struct rule_engine::state_codec {
     for (const auto s : v.slots) w.put(s);
   }
   static void get(state_reader& r, const compiled_rule& rule, baseline_state& v) {
-    v.first_hour = r.get<std::int64_t>();
-    v.hour = r.get<std::int64_t>();
-    v.bucket_first_ms = r.get<std::int64_t>();
-    v.total = r.get<double>();
+    v.first_hour = get_time(r, k_max_hours);
+    v.hour = get_time(r, k_max_hours);
+    v.bucket_first_ms = get_time(r);
+    v.total = get_number(r);
     v.alerted = r.get_bool();
     // on_baseline indexes 2 × slot count entries (mean, σ) once the key has any.
     const std::size_t want = 2 * (rule.slots == baseline_slots::hour_of_week ? 168 : 48);
@@ -131,11 +149,11 @@ struct rule_engine::state_codec {
     }
   }
   static void get(state_reader& r, const compiled_rule& rule, seen_state& v) {
-    v.first_ms = r.get<std::int64_t>();
+    v.first_ms = get_time(r);
     v.values.resize(r.count(rule.max_values, 16));
     for (auto& [h, ts] : v.values) {
       h = r.get<std::uint64_t>();
-      ts = r.get<std::int64_t>();
+      ts = get_time(r);
     }
   }
 
@@ -144,8 +162,9 @@ struct rule_engine::state_codec {
     w.put(v.folded);
   }
   static void get(state_reader& r, const compiled_rule&, suppress_state& v) {
-    v.until_ms = r.get<std::int64_t>();
-    v.folded = r.get<std::int64_t>();
+    v.until_ms = get_time(r);
+    v.folded = get_time(r);  // a count, bounded alike
+    if (v.folded < 0) r.fail("negative count");
   }
 
   // --- tables and rules -----------------------------------------------------------
@@ -163,7 +182,7 @@ struct rule_engine::state_codec {
     const std::size_t n = r.count(k_max_list, 16);
     for (std::size_t i = 0; i < n && r.ok(); ++i) {
       const auto key = r.get<std::uint64_t>();
-      const auto last_ms = r.get<std::int64_t>();
+      const auto last_ms = get_time(r);
       get(r, rule, t.restore(key, last_ms));
     }
     t.trim(rule.max_keys);  // a smaller cap than when saved drops the coldest, as it would live
