@@ -17,6 +17,7 @@
 #include <sstream>
 #include <thread>
 
+#include "support/json_summary.hpp"
 #include "support/process.hpp"
 
 using namespace dingwatch::test;
@@ -57,14 +58,6 @@ std::vector<std::string> run_args(const scratch& tmp, const std::string& bootstr
                                 "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=500"};
   if (!checkpoints.empty()) a.insert(a.end(), {"--checkpoint-dir", checkpoints.string(), "--checkpoint-interval", "0.3"});
   return a;
-}
-
-json last_json_line(const std::string& out) {
-  std::istringstream in(out);
-  std::string line, last;
-  while (std::getline(in, line))
-    if (!line.empty()) last = line;
-  return json::parse(last);
 }
 
 std::uint64_t rejected_of(const json& summary) {

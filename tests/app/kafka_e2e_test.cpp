@@ -8,6 +8,7 @@
 #include <sstream>
 #include <thread>
 
+#include "support/json_summary.hpp"
 #include "support/process.hpp"
 
 using namespace dingwatch::test;
@@ -24,14 +25,6 @@ struct broker_process {
 std::vector<std::string> run_args(const std::string& bootstrap, const std::string& group) {
   return {DINGWATCH_BINARY, "run", "--brokers", bootstrap, "--group", group, "--no-metrics",
           "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=500"};
-}
-
-json last_json_line(const std::string& out) {
-  std::istringstream in(out);
-  std::string line, last;
-  while (std::getline(in, line))
-    if (!line.empty()) last = line;
-  return json::parse(last);
 }
 
 /// Sum of the offsets `group` has committed on the three input topics.

@@ -18,21 +18,6 @@ constexpr std::int64_t k_min = 60'000;
 constexpr std::int64_t k_hour = 60 * k_min;
 constexpr std::int64_t k_day = 24 * k_hour;
 
-std::string rule(const std::string& id, const std::string& detection, const std::string& extra = "") {
-  return fmt::format(R"(
-  - id: {}
-    name: rule {}
-    family: anomalous_access
-    severity: low
-    pdpa: ["5"]
-    detection:
-{}
-{}
-    tests: []
-)",
-                     id, id, detection, extra);
-}
-
 // One rule per kind of state, all fed by the same stream.
 const std::string k_every_kind = R"(macros:
   admin_grant: {event.kind: org_change, event.type: org_admin_add}

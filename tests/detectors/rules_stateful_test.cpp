@@ -16,21 +16,6 @@ constexpr std::int64_t k_min = 60'000;
 constexpr std::int64_t k_hour = 60 * k_min;
 constexpr std::int64_t k_day = 24 * k_hour;
 
-std::string rule(const std::string& id, const std::string& detection, const std::string& extra = "") {
-  return fmt::format(R"(
-  - id: {}
-    name: rule {}
-    family: anomalous_access
-    severity: low
-    pdpa: ["5"]
-    detection:
-{}
-{}
-    tests: []
-)",
-                     id, id, detection, extra);
-}
-
 struct feeder {
   explicit feeder(std::shared_ptr<const rules::rule_set> s, std::optional<std::size_t> only = std::nullopt)
       : set(std::move(s)), engine(set, only) {}

@@ -14,6 +14,21 @@ std::shared_ptr<const rules::rule_set> compile(const std::string& yaml) {
   return r.rules;
 }
 
+std::string rule(const std::string& id, const std::string& detection, const std::string& extra) {
+  return fmt::format(R"(
+  - id: {}
+    name: rule {}
+    family: anomalous_access
+    severity: low
+    pdpa: ["5"]
+    detection:
+{}
+{}
+    tests: []
+)",
+                     id, id, detection, extra);
+}
+
 std::string rule_with(const std::string& detection, const std::string& extra) {
   return fmt::format(R"(rules:
   - id: T-1

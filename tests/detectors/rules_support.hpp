@@ -14,6 +14,10 @@ namespace dingwatch::testing {
 /// Loads `yaml`; fails the test (printing diagnostics) when it does not compile.
 std::shared_ptr<const rules::rule_set> compile(const std::string& yaml);
 
+/// A rule list entry (indented for `rules:`) with id `id`, name "rule ID", the detection
+/// block `detection` (already indented under `detection:`) and `extra` keys.
+std::string rule(const std::string& id, const std::string& detection, const std::string& extra = "");
+
 /// Wraps a detection in a minimal valid rule with id `T-1`.
 std::string rule_with(const std::string& detection, const std::string& extra = "");
 
