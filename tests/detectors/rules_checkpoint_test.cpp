@@ -38,7 +38,10 @@ rules:)" + rule("C-COUNT", R"(      where: {event.kind: audit, event.action: dow
                                  rule("C-FIRST", R"(      where: {event.kind: audit, event.action: login}
       first_seen: {field: source.ip, by: [user.id], learn: 1d, ttl: 10d, max_values: 4})") +
                                  rule("C-STATELESS", R"(      where: {event.kind: audit, event.action: export})",
-                                      "    suppress: {for: 3h, by: [user.id]}");
+                                      "    suppress: {for: 3h, by: [user.id]}") +
+                                 // Above 64 values a first_seen set is a table of its own.
+                                 rule("C-MANY", R"(      where: {event.kind: audit, event.action: login}
+      first_seen: {field: source.ip, by: [corp.id], learn: 1h, ttl: 10d, max_values: 100})");
 
 /// One event of a deterministic stream: 6 users, an event every 2 minutes on average.
 struct stream_event {

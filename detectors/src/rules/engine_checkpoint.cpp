@@ -140,8 +140,18 @@ struct rule_engine::state_codec {
     for (auto& s : v.slots) s = r.get<std::uint16_t>();
   }
 
+  // A large set (`many`, rules with max_values > k_listed_values) is written as the list
+  // of a small one, coldest first, and read back into a table.
   static void put(state_writer& w, const seen_state& v) {
     w.put(v.first_ms);
+    if (v.many) {
+      w.put(static_cast<std::uint32_t>(v.many->size()));
+      v.many->for_each([&](std::uint64_t h, std::int64_t ts, const seen_mark&) {
+        w.put(h);
+        w.put(ts);
+      });
+      return;
+    }
     w.put(static_cast<std::uint32_t>(v.values.size()));
     for (const auto& [h, ts] : v.values) {
       w.put(h);
@@ -150,7 +160,16 @@ struct rule_engine::state_codec {
   }
   static void get(state_reader& r, const compiled_rule& rule, seen_state& v) {
     v.first_ms = get_time(r);
-    v.values.resize(r.count(rule.max_values, 16));
+    const std::size_t n = r.count(rule.max_values, 16);
+    if (rule.max_values > k_listed_values) {
+      v.many = std::make_unique<key_table<seen_mark>>();  // the engine makes it at a key's first value
+      for (std::size_t i = 0; i < n && r.ok(); ++i) {
+        const auto h = r.get<std::uint64_t>();
+        v.many->restore(h, get_time(r));
+      }
+      return;
+    }
+    v.values.resize(n);
     for (auto& [h, ts] : v.values) {
       h = r.get<std::uint64_t>();
       ts = get_time(r);

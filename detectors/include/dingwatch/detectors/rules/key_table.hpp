@@ -85,8 +85,7 @@ class key_table {
   /// order in which `restore` rebuilds a saved table (checkpoints).
   template <typename F>
   void for_each(F&& f) const {
-    for (std::uint32_t e = head_; e != k_none; e = entries_[e].next)
-      f(entries_[e].key, entries_[e].last_ms, entries_[e].value);
+    for (std::uint32_t e = head_; e != k_none; e = at(e).next) f(at(e).key, at(e).last_ms, at(e).value);
   }
 
   /// Makes `key` the most recently touched, last touched exactly at `last_ms`, and
@@ -94,7 +93,7 @@ class key_table {
   /// entry in `for_each` order rebuilds its touch order.
   V& restore(std::uint64_t key, std::int64_t last_ms) {
     V& v = touch(key, last_ms);
-    entries_[tail_].last_ms = last_ms;
+    at(tail_).last_ms = last_ms;
     return v;
   }
 
