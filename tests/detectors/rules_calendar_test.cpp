@@ -17,9 +17,6 @@ using namespace dingwatch::testing;
 
 namespace {
 
-constexpr std::int64_t k_hour = 3'600'000;
-constexpr std::int64_t k_day = 24 * k_hour;
-
 const std::string k_calendar = R"(holidays:
   2026-10-01: National Day
   2026-12-25: Christmas Day

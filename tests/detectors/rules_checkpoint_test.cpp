@@ -14,10 +14,6 @@ using namespace dingwatch::testing;
 
 namespace {
 
-constexpr std::int64_t k_min = 60'000;
-constexpr std::int64_t k_hour = 60 * k_min;
-constexpr std::int64_t k_day = 24 * k_hour;
-
 // One rule per kind of state, all fed by the same stream.
 const std::string k_every_kind = R"(macros:
   admin_grant: {event.kind: org_change, event.type: org_admin_add}

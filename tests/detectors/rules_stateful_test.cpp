@@ -12,10 +12,6 @@ using namespace dingwatch::testing;
 
 namespace {
 
-constexpr std::int64_t k_min = 60'000;
-constexpr std::int64_t k_hour = 60 * k_min;
-constexpr std::int64_t k_day = 24 * k_hour;
-
 struct feeder {
   explicit feeder(std::shared_ptr<const rules::rule_set> s, std::optional<std::size_t> only = std::nullopt)
       : set(std::move(s)), engine(set, only) {}

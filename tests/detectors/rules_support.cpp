@@ -30,18 +30,7 @@ std::string rule(const std::string& id, const std::string& detection, const std:
 }
 
 std::string rule_with(const std::string& detection, const std::string& extra) {
-  return fmt::format(R"(rules:
-  - id: T-1
-    name: test rule
-    family: anomalous_access
-    severity: low
-    pdpa: ["5"]
-    detection:
-{}
-{}
-    tests: []
-)",
-                     detection, extra);
+  return "rules:" + rule("T-1", detection, extra);
 }
 
 event_builder& event_builder::set(std::string_view field, std::string value) {

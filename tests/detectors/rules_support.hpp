@@ -1,6 +1,7 @@
 #pragma once
 // Helpers for rule-engine tests: load rules from text, build events, run an engine.
 
+#include <cstdint>
 #include <cstdio>
 #include <deque>
 #include <string>
@@ -10,6 +11,10 @@
 #include "dingwatch/detectors/rules/parser.hpp"
 
 namespace dingwatch::testing {
+
+inline constexpr std::int64_t k_min = 60'000;
+inline constexpr std::int64_t k_hour = 60 * k_min;
+inline constexpr std::int64_t k_day = 24 * k_hour;
 
 /// Loads `yaml`; fails the test (printing diagnostics) when it does not compile.
 std::shared_ptr<const rules::rule_set> compile(const std::string& yaml);

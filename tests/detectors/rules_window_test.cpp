@@ -7,8 +7,6 @@ using namespace dingwatch::testing;
 
 namespace {
 
-constexpr std::int64_t k_min = 60'000;
-
 struct runner {
   explicit runner(std::shared_ptr<const rules::rule_set> s) : set(std::move(s)), engine(set) {}
   void feed(const std::string& user, std::int64_t ts, const std::string& ip = "") {

@@ -13,7 +13,6 @@ using namespace dingwatch::testing;
 
 namespace {
 
-constexpr std::int64_t k_min = 60'000;
 
 /// Sigma rule id → the native rule that says the same.
 const std::map<std::string, std::string> k_pairs = {
