@@ -40,8 +40,10 @@ metrics_endpoint make_metrics_endpoint(const config& cfg) {
   metrics_endpoint e;
   e.listen = cfg.metrics_listen;
   e.tls_certificate = cfg.metrics_tls_certificate;
+  e.tls_key = cfg.metrics_tls_key;
   e.username = cfg.metrics_username;
   e.password = cfg.metrics_password;
+  e.password_hash = cfg.metrics_password_hash;
   return e;
 }
 

@@ -137,14 +137,21 @@ config from_yaml(const YAML::Node& root, const std::string& name, const std::fil
     p.read(l, "max_array_elements", c.limits.max_array_elements, "a whole number");
   }
   if (const auto m = root["metrics"]) {
-    p.only(m, {"listen", "tls_certificate", "username", "password"}, "metrics");
+    p.only(m, {"listen", "tls_certificate", "tls_key", "username", "password", "password_hash"}, "metrics");
     p.read(m, "listen", c.metrics_listen, "ADDRESS:PORT, or \"\" to disable");
-    p.read(m, "tls_certificate", c.metrics_tls_certificate, "a PEM file holding the certificate and its private key");
+    p.read(m, "tls_certificate", c.metrics_tls_certificate, "a PEM file holding the certificate (and maybe its key)");
+    p.read(m, "tls_key", c.metrics_tls_key, "a PEM file holding the certificate's private key");
     p.read(m, "username", c.metrics_username, "the basic-auth user name Prometheus sends");
     p.read(m, "password", c.metrics_password, "${ENV_VAR}, @/path/to/file, or the password");
     p.resolve_secret(m["password"], c.metrics_password, base_dir);
-    if (c.metrics_username.empty() != c.metrics_password.empty())
-      p.add(m, "metrics: basic auth needs both 'username' and 'password'");
+    p.read(m, "password_hash", c.metrics_password_hash, "a crypt(3) hash: ${ENV_VAR}, @/path/to/file, or the hash");
+    p.resolve_secret(m["password_hash"], c.metrics_password_hash, base_dir);
+    if (!c.metrics_password.empty() && !c.metrics_password_hash.empty())
+      p.add(m, "metrics: give 'password' or 'password_hash', not both");
+    if (c.metrics_username.empty() != (c.metrics_password.empty() && c.metrics_password_hash.empty()))
+      p.add(m, "metrics: basic auth needs both 'username' and 'password' (or 'password_hash')");
+    if (!c.metrics_tls_key.empty() && c.metrics_tls_certificate.empty())
+      p.add(m, "metrics: 'tls_key' needs 'tls_certificate'");
   }
   if (const auto o = root["outputs"]) {
     p.only(o, {"alerts_file", "dlq_file", "console", "evidence_dir", "store", "alertmanager"}, "outputs");

@@ -39,9 +39,11 @@ struct config {
     std::size_t max_array_elements = 10'000;
   } limits;
   std::string metrics_listen = "127.0.0.1:9464";  ///< empty disables the endpoint; a bare port binds 127.0.0.1
-  std::string metrics_tls_certificate;             ///< PEM (certificate + key): serve https
+  std::string metrics_tls_certificate;             ///< PEM certificate (maybe with its key): serve https
+  std::string metrics_tls_key;                     ///< PEM key when not in the certificate file
   std::string metrics_username;                    ///< with a password: require basic auth
   std::string metrics_password;                    ///< secret (`${ENV}` / `@file` in the file)
+  std::string metrics_password_hash;               ///< crypt(3) hash instead of the password (same forms)
   std::string alerts_file;                         ///< JSONL alert log; empty = off
   std::string dlq_file;                            ///< offline dead letters; empty = off
   std::string evidence_dir;                        ///< hash-chained evidence log; empty = off

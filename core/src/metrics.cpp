@@ -3,11 +3,11 @@
 #include <fmt/format.h>
 #include <prometheus/counter.h>
 #include <spdlog/spdlog.h>
-#include <dlfcn.h>
+#include <crypt.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
+#include <cstdlib>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -94,17 +94,6 @@ bool is_loopback(std::string_view address) {
   return address.starts_with("127.") || address.starts_with("localhost:") || address.starts_with("[::1]:");
 }
 
-// Debian 12's CivetWeb (1.15) loads OpenSSL at run time and calls SSL_get_peer_certificate
-// for every https connection; OpenSSL 3 no longer exports it, so the first scrape would
-// call a null pointer and crash the process. Refuse TLS up front where that is the case.
-bool civetweb_tls_usable() {
-  void* ssl = ::dlopen("libssl.so", RTLD_LAZY | RTLD_LOCAL);
-  if (ssl == nullptr) return false;
-  const bool ok = ::dlsym(ssl, "SSL_get_peer_certificate") != nullptr;
-  ::dlclose(ssl);
-  return ok;
-}
-
 // Looks at every byte of `given` (no early exit), so response time does not reveal how
 // much of a guess was right.
 bool same_secret(std::string_view given, std::string_view expected) {
@@ -115,48 +104,67 @@ bool same_secret(std::string_view given, std::string_view expected) {
   return diff == 0;
 }
 
+// crypt(3) of `phrase` with the algorithm and salt of `hash`; nullopt when the system
+// does not know the algorithm or the hash is malformed.
+std::optional<std::string> crypt_like(std::string_view phrase, const std::string& hash) {
+  void* data = nullptr;  // crypt_ra's work area (bcrypt and yescrypt need tens of KiB)
+  int size = 0;
+  const char* computed = ::crypt_ra(std::string(phrase).c_str(), hash.c_str(), &data, &size);
+  std::optional<std::string> out;
+  if (computed != nullptr && computed[0] != '*') out = computed;  // "*0"/"*1": failure tokens
+  std::free(data);
+  return out;
+}
+
+// The basic-auth decision for `endpoint`, or an empty function when it has no user.
+https_exposer::credentials_check credentials_check(const metrics_endpoint& endpoint) {
+  if (endpoint.username.empty()) return {};
+  if (!endpoint.password_hash.empty())
+    return [user = endpoint.username, hash = endpoint.password_hash](std::string_view u, std::string_view p) {
+      const bool user_ok = same_secret(u, user);
+      const auto computed = crypt_like(p, hash);
+      const bool pass_ok = computed && same_secret(*computed, hash);
+      return user_ok && pass_ok;
+    };
+  return [user = endpoint.username, pass = endpoint.password](std::string_view u, std::string_view p) {
+    const bool user_ok = same_secret(u, user);  // both compared, whichever is wrong
+    const bool pass_ok = same_secret(p, pass);
+    return user_ok && pass_ok;
+  };
+}
+
 }  // namespace
 
 void metrics::expose(const metrics_endpoint& endpoint) {
   const std::string address = endpoint.bind_address();
-  std::vector<std::string> options = {"listening_ports", endpoint.tls_certificate.empty() ? address : address + "s",
-                                      "num_threads", "2"};
+  auto check = credentials_check(endpoint);
+  // A hash crypt(3) cannot use is refused now rather than failing every scrape.
+  if (!endpoint.password_hash.empty() && !crypt_like("", endpoint.password_hash))
+    throw std::runtime_error("metrics: password_hash is not a crypt(3) hash this system knows "
+                             "(use bcrypt $2y$, sha512crypt $6$ or yescrypt $y$, e.g. from `mkpasswd` or `htpasswd -B`)");
   if (!endpoint.tls_certificate.empty()) {
-    if (!civetweb_tls_usable())
-      throw std::runtime_error(
-          "metrics: TLS is unavailable on this system: its CivetWeb would crash on the first https scrape "
-          "(it calls SSL_get_peer_certificate, which OpenSSL 3 removed). Serve metrics on 127.0.0.1, or "
-          "with basic auth behind a TLS-terminating proxy (nginx, stunnel), and drop metrics.tls_certificate");
-    if (::access(endpoint.tls_certificate.c_str(), R_OK) != 0)
-      throw std::runtime_error(fmt::format("metrics: cannot read the TLS certificate {}: {}",
-                                           endpoint.tls_certificate, std::strerror(errno)));
-    options.insert(options.end(), {"ssl_certificate", endpoint.tls_certificate,
-                                   "ssl_protocol_version", "4"});  // TLS 1.2 and later only
+    https_exposer::options o;
+    o.address = address;
+    o.certificate_file = endpoint.tls_certificate;
+    o.key_file = endpoint.tls_key;
+    o.check = check;
+    https_exposer_ = std::make_unique<https_exposer>(std::move(o), registry_);
+  } else {
+    try {
+      exposer_ = std::make_unique<prometheus::Exposer>(std::vector<std::string>{"listening_ports", address,
+                                                                                "num_threads", "2"});
+    } catch (const std::exception& e) {
+      throw std::runtime_error(fmt::format("metrics: cannot serve {} ({}) — is the port in use?", endpoint.url(), e.what()));
+    }
+    if (check) {
+      exposer_->RegisterAuth([check](const std::string& u, const std::string& p) { return check(u, p); }, "dingwatch");
+    }
+    exposer_->RegisterCollectable(registry_);
   }
-  try {
-    exposer_ = std::make_unique<prometheus::Exposer>(options);
-  } catch (const std::exception& e) {
-    throw std::runtime_error(fmt::format(
-        "metrics: cannot serve {} ({}){}", endpoint.url(), e.what(),
-        endpoint.tls_certificate.empty()
-            ? std::string(" — is the port in use?")
-            : fmt::format(" — is the port in use, and does {} hold both the certificate and its private key (PEM)?",
-                          endpoint.tls_certificate)));
-  }
-  if (!endpoint.username.empty()) {
-    exposer_->RegisterAuth(
-        [user = endpoint.username, pass = endpoint.password](const std::string& u, const std::string& p) {
-          const bool user_ok = same_secret(u, user);  // both compared, whichever is wrong
-          const bool pass_ok = same_secret(p, pass);
-          return user_ok && pass_ok;
-        },
-        "dingwatch");
-  } else if (!is_loopback(address)) {
+  if (!check && !is_loopback(address))
     spdlog::warn("metrics on {} are reachable from other hosts without authentication; set metrics.username "
                  "and metrics.password (and metrics.tls_certificate) in the configuration",
                  endpoint.url());
-  }
-  exposer_->RegisterCollectable(registry_);
 }
 
 prometheus::Counter& metrics::consumed(std::string_view topic) {

@@ -227,46 +227,131 @@ TEST_CASE("an exposed metrics endpoint refuses scrapes without the right credent
   CHECK_FALSE(contains(dir.read("demo.log"), k_metrics_secret));
 }
 
-TEST_CASE("metrics over TLS are served with auth, or refused with a reason where CivetWeb cannot do TLS",
-          "[app][security]") {
+namespace {
+
+/// A self-signed certificate for 127.0.0.1 (cert.pem) and its key (key.pem) in `dir`.
+void make_certificate(const scratch_dir& dir) {
+  auto [rc, out] = run_to_end({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                               (dir.path / "key.pem").string(), "-out", (dir.path / "cert.pem").string(), "-days",
+                               "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"},
+                              "/dev/null");
+  REQUIRE(rc == 0);
+}
+
+/// The demo serving metrics as `metrics_yaml` says (a `metrics:` block without `listen`).
+child_process demo_with_metrics(const scratch_dir& dir, int port, const std::string& metrics_yaml) {
+  const auto cfg = dir.write("metrics.yaml", "metrics:\n  listen: 127.0.0.1:" + std::to_string(port) + "\n" +
+                                                 metrics_yaml);
+  return child_process({DINGWATCH_BINARY, "demo", "-c", cfg.string(), "--duration", "60", "--rate", "20", k_no_rules},
+                       (dir.path / "demo.log").string());
+}
+
+}  // namespace
+
+TEST_CASE("metrics over TLS are served only to clients with the right credentials", "[app][security]") {
   scratch_dir dir;
-  const auto key = dir.path / "key.pem";
-  const auto cert = dir.path / "cert.pem";
-  auto [ssl_rc, ssl_out] = run_to_end({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-                                       "-keyout", key.string(), "-out", cert.string(), "-days", "1", "-subj",
-                                       "/CN=localhost"},
-                                      "/dev/null");
-  REQUIRE(ssl_rc == 0);
-  dir.write("metrics.pem", dir.read("cert.pem") + dir.read("key.pem"));
+  make_certificate(dir);
   const int port = free_port();
   REQUIRE(::setenv("DW_TEST_METRICS_SECRET", k_metrics_secret, 1) == 0);
-  const auto cfg = dir.write("tls.yaml",
-                             "metrics:\n"
-                             "  listen: 127.0.0.1:" + std::to_string(port) + "\n"
-                             "  tls_certificate: " + (dir.path / "metrics.pem").string() + "\n"
-                             "  username: prometheus\n"
-                             "  password: ${DW_TEST_METRICS_SECRET}\n");
-  child_process demo({DINGWATCH_BINARY, "demo", "-c", cfg.string(), "--duration", "30", "--rate", "20", k_no_rules},
-                     (dir.path / "demo.log").string());
+  auto demo = demo_with_metrics(dir, port,
+                                "  tls_certificate: " + (dir.path / "cert.pem").string() + "\n"  // key in its own file
+                                "  tls_key: " + (dir.path / "key.pem").string() + "\n"
+                                "  username: prometheus\n"
+                                "  password: ${DW_TEST_METRICS_SECRET}\n");
   const std::string https = "https://127.0.0.1:" + std::to_string(port) + "/metrics";
-  const std::string first = wait_for_http(https);
-  if (first == "000") {
-    // Debian 12: CivetWeb 1.15 + OpenSSL 3 would crash on the first https request, so
-    // dingwatch refuses to start and says why instead.
-    CHECK(demo.wait() != 0);
-    const std::string log = dir.read("demo.log");
-    INFO(log);
-    CHECK(contains(log, "metrics: TLS is unavailable on this system"));
-    CHECK_FALSE(contains(log, k_metrics_secret));
-  } else {
-    CHECK(first == "401");
-    CHECK(http_status(https, {"-u", std::string("prometheus:") + k_metrics_secret}) == "200");
-    CHECK(http_status("http://127.0.0.1:" + std::to_string(port) + "/metrics",
-                      {"-u", std::string("prometheus:") + k_metrics_secret}) != "200");
-    demo.signal(SIGINT);
-    CHECK(demo.wait() == 0);
-    CHECK(contains(dir.read("demo.log"), "https://127.0.0.1:"));
-    CHECK_FALSE(contains(dir.read("demo.log"), k_metrics_secret));
+  const std::string ca = (dir.path / "cert.pem").string();
+  REQUIRE(wait_for_http(https, {"--cacert", ca}) == "401");  // verified TLS, no credentials
+  CHECK(http_status(https, {"--cacert", ca, "-u", "prometheus:wrong"}) == "401");
+  CHECK(http_status(https, {"--cacert", ca, "-u", std::string("someone:") + k_metrics_secret}) == "401");
+  CHECK(http_status(https, {"--cacert", ca, "-u", std::string("prometheus:") + k_metrics_secret}) == "200");
+  auto [body_rc, body] = run_to_end({"/usr/bin/curl", "-s", "--max-time", "5", "--cacert", ca, "-u",
+                                     std::string("prometheus:") + k_metrics_secret, https});
+  CHECK(contains(body, "dingwatch_build_info"));
+  CHECK(contains(body, "dingwatch_events_consumed_total"));
+  // Never plain http on that port.
+  CHECK(http_status("http://127.0.0.1:" + std::to_string(port) + "/metrics",
+                    {"-u", std::string("prometheus:") + k_metrics_secret}) != "200");
+  CHECK(http_status("https://127.0.0.1:" + std::to_string(port) + "/other", {"--cacert", ca}) == "404");
+  // A client that connects and says nothing does not stop the next scrape.
+  {
+    child_process idle({"/usr/bin/openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(port), "-quiet"},
+                       "/dev/null");
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    CHECK(http_status(https, {"--cacert", ca, "--max-time", "15", "-u", std::string("prometheus:") + k_metrics_secret}) ==
+          "200");
+    idle.signal(SIGKILL);
+    idle.wait();
   }
+  demo.signal(SIGINT);
+  CHECK(demo.wait() == 0);
+  CHECK(contains(dir.read("demo.log"), "https://127.0.0.1:"));
+  CHECK_FALSE(contains(dir.read("demo.log"), k_metrics_secret));
   ::unsetenv("DW_TEST_METRICS_SECRET");
+}
+
+TEST_CASE("a metrics password may be given as a crypt(3) hash", "[app][security]") {
+  scratch_dir dir;
+  make_certificate(dir);
+  dir.write("metrics.pem", dir.read("cert.pem") + dir.read("key.pem"));  // certificate and key in one file
+  auto [hash_rc, hash] = run_to_end({"/usr/bin/openssl", "passwd", "-6", k_metrics_secret}, "/dev/null");
+  REQUIRE(hash_rc == 0);
+  dir.write("metrics.hash", hash);
+  const int port = free_port();
+  auto demo = demo_with_metrics(dir, port,
+                                "  tls_certificate: " + (dir.path / "metrics.pem").string() + "\n"
+                                "  username: prometheus\n"
+                                "  password_hash: '@metrics.hash'\n");
+  const std::string https = "https://127.0.0.1:" + std::to_string(port) + "/metrics";
+  const std::string ca = (dir.path / "cert.pem").string();
+  REQUIRE(wait_for_http(https, {"--cacert", ca}) == "401");
+  CHECK(http_status(https, {"--cacert", ca, "-u", "prometheus:" + hash.substr(0, hash.find('\n'))}) == "401");
+  CHECK(http_status(https, {"--cacert", ca, "-u", std::string("prometheus:") + k_metrics_secret}) == "200");
+  demo.signal(SIGINT);
+  CHECK(demo.wait() == 0);
+
+  // A hash crypt(3) does not know stops the start with a reason.
+  dir.write("metrics.hash", "$9$not-a-hash\n");
+  auto bad = demo_with_metrics(dir, free_port(), "  username: prometheus\n  password_hash: '@metrics.hash'\n");
+  CHECK(bad.wait() != 0);
+  CHECK(contains(dir.read("demo.log"), "password_hash is not a crypt(3) hash"));
+}
+
+TEST_CASE("Prometheus scrapes metrics over TLS with basic auth", "[app][security]") {
+  scratch_dir dir;
+  make_certificate(dir);
+  dir.write("metrics.pass", std::string(k_metrics_secret) + "\n");
+  const int port = free_port();
+  auto demo = demo_with_metrics(dir, port,
+                                "  tls_certificate: " + (dir.path / "cert.pem").string() + "\n"
+                                "  tls_key: " + (dir.path / "key.pem").string() + "\n"
+                                "  username: prometheus\n  password: '@metrics.pass'\n");
+  const int prom_port = free_port();
+  const auto prom_cfg = dir.write(
+      "prometheus.yml",
+      "global: {scrape_interval: 1s}\n"
+      "scrape_configs:\n"
+      "  - job_name: dingwatch\n"
+      "    scheme: https\n"
+      "    tls_config: {ca_file: " + (dir.path / "cert.pem").string() + "}\n"
+      "    basic_auth: {username: prometheus, password_file: " + (dir.path / "metrics.pass").string() + "}\n"
+      "    static_configs: [{targets: ['127.0.0.1:" + std::to_string(port) + "']}]\n");
+  child_process prometheus({"/usr/bin/prometheus", "--config.file=" + prom_cfg.string(),
+                            "--storage.tsdb.path=" + (dir.path / "data").string(),
+                            "--web.listen-address=127.0.0.1:" + std::to_string(prom_port)},
+                           (dir.path / "prometheus.log").string());
+  // The query answers 1 once a scrape succeeded and dingwatch's own series arrived.
+  const std::string query = "http://127.0.0.1:" + std::to_string(prom_port) +
+                            "/api/v1/query?query=up%7Bjob%3D%22dingwatch%22%7D%20*%20on()%20dingwatch_build_info";
+  std::string answer;
+  for (int i = 0; i < 120 && !contains(answer, "\"1\""); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    answer = run_to_end({"/usr/bin/curl", "-s", "--max-time", "2", query}, "/dev/null").second;
+  }
+  INFO(answer << "\n" << dir.read("prometheus.log"));
+  CHECK(contains(answer, "\"1\""));
+  prometheus.signal(SIGTERM);
+  prometheus.wait();
+  demo.signal(SIGINT);
+  CHECK(demo.wait() == 0);
+  CHECK_FALSE(contains(dir.read("demo.log"), k_metrics_secret));
 }

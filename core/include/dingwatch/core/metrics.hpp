@@ -11,6 +11,8 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include "dingwatch/core/https_exposer.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -22,15 +24,16 @@
 
 namespace dingwatch {
 
-/// Where and how /metrics is served (CivetWeb, through prometheus-cpp's Exposer).
-/// Safe by default: loopback only, so exposing it to other hosts is a decision, and one
-/// that can come with basic auth and TLS (refused where the system's CivetWeb cannot do it
-/// safely, see metrics.cpp).
+/// Where and how /metrics is served: plain http by CivetWeb (prometheus-cpp's Exposer),
+/// https by dingwatch's own https_exposer (OpenSSL). Safe by default: loopback only, so
+/// exposing it to other hosts is a decision, and one that can come with TLS and basic auth.
 struct metrics_endpoint {
   std::string listen = "127.0.0.1:9464";  ///< HOST:PORT; a bare PORT (or :PORT) binds 127.0.0.1
-  std::string tls_certificate;            ///< PEM holding the certificate and its key: https
-  std::string username;                   ///< with `password`: require HTTP basic auth
+  std::string tls_certificate;            ///< PEM certificate (chain), maybe with its key: https
+  std::string tls_key;                    ///< PEM private key; empty: in tls_certificate
+  std::string username;                   ///< with `password` or `password_hash`: require basic auth
   std::string password;                   ///< a secret: never logged
+  std::string password_hash;              ///< crypt(3) hash ($2y$ bcrypt, $6$, $y$) instead of `password`
 
   /// `listen` with a bare port completed to 127.0.0.1:PORT.
   [[nodiscard]] std::string bind_address() const;
@@ -81,7 +84,8 @@ class metrics {
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
-  std::unique_ptr<prometheus::Exposer> exposer_;
+  std::unique_ptr<prometheus::Exposer> exposer_;        // plain http
+  std::unique_ptr<https_exposer> https_exposer_;         // or https
   prometheus::Family<prometheus::Counter>* consumed_;
   prometheus::Family<prometheus::Counter>* decoded_;
   prometheus::Family<prometheus::Counter>* rejected_;
