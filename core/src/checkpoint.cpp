@@ -9,6 +9,7 @@
 #include <cstring>
 #include <system_error>
 
+#include "dingwatch/core/fd_io.hpp"
 #include "dingwatch/core/hash.hpp"
 #include "dingwatch/core/state_io.hpp"
 
@@ -24,19 +25,6 @@ constexpr std::size_t k_max_offsets = 1u << 20;
 constexpr std::size_t k_max_reasons = 256;
 
 std::string errno_text(int e) { return std::error_code(e, std::generic_category()).message(); }
-
-/// Writes all of `data` to `fd`, retrying short writes.
-bool write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
 
 }  // namespace
 

@@ -23,6 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "dingwatch/core/fd_io.hpp"
 #include "dingwatch/core/rate_limited_log.hpp"
 #include "dingwatch/core/time.hpp"
 #include "dingwatch/sinks/registry.hpp"
@@ -44,18 +45,6 @@ std::int64_t wall_ms() {
 }
 
 std::string errno_text() { return std::strerror(errno); }
-
-bool write_all(int fd, std::string_view bytes) {
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    bytes.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
 
 bool read_range(int fd, std::uint64_t from, std::uint64_t to, std::string& out) {
   out.resize(to - from);
