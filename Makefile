@@ -24,6 +24,8 @@ demo: build
 #     finding reproduces with the same command;
 #  2. test-asan: the whole test suite under ASan + UBSan;
 #  3. test-release: the release suite, last, so the output ends with its ctest summary.
+# A failed step ends with scripts/failure-digest.sh: the failed assertions, so that the
+# tail of a CI log says what broke.
 # Steps 1 and 2 share one tree (preset asan: clang 16, -O1, -fsanitize=address,undefined,
 # every library also instrumented for libFuzzer): the libraries are compiled once, step 1
 # builds them and the fuzz targets, step 2 only adds the test executables and the app.
@@ -34,14 +36,14 @@ test:
 	@$(MAKE) --no-print-directory test-release
 
 test-release: build
-	ctest --preset $(PRESET) -j $(JOBS)
+	@ctest --preset $(PRESET) -j $(JOBS) || { scripts/failure-digest.sh build/$(PRESET); exit 1; }
 
 # The whole test suite built with -fsanitize=address,undefined (halts on the first report);
 # the fuzz targets' ctest entries are left out (test-fuzz runs them).
 test-asan: bootstrap
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan -j $(JOBS)
-	ctest --preset asan -j $(JOBS)
+	@ctest --preset asan -j $(JOBS) || { scripts/failure-digest.sh build/asan; exit 1; }
 
 # libFuzzer targets (fuzz/): each runs FUZZ_SECONDS over its seed corpus. Builds only the
 # libraries and the fuzz targets of the asan tree.
@@ -49,7 +51,7 @@ FUZZ_SECONDS ?= 30
 test-fuzz: bootstrap
 	@cmake --preset asan -DDINGWATCH_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
 	@cmake --build --preset fuzz -j $(JOBS)
-	ctest --preset fuzz -j $(JOBS)
+	@ctest --preset fuzz -j $(JOBS) || { scripts/failure-digest.sh build/asan; exit 1; }
 
 # Issue #9's table first (`dingwatch bench`), then the Google Benchmark breakdowns.
 bench: build
