@@ -2,6 +2,9 @@
 // only when one of their matches validates (Hyperscan reports the match start).
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <set>
 
 #include "dingwatch/detectors/rules/validators.hpp"
 #include "rules_support.hpp"
@@ -126,6 +129,37 @@ TEST_CASE("unvalidated and validated leaves on one field share the field's datab
   CHECK(fires_on_name(s, "身份證.pdf"));
   CHECK(fires_on_name(s, "BIR 1234567(8) - cópia.jpg"));
   CHECK_FALSE(fires_on_name(s, "BIR 9234567(8) - cópia.jpg"));
+}
+
+TEST_CASE("a value seen again matches exactly as its first scan did", "[rules][validator][pattern]") {
+  // One engine over many events: the engine remembers scan results per value (a memo of
+  // 256 entries per field), so values come back after others took their entries too.
+  const auto set = compile("rules:\n" + rule("P-1", "      where: {file.name: {contains: report}}") +
+                           rule("P-2", "      where: {file.name: {regex: '[0-9]{16}', validate: luhn}}") +
+                           rule("P-3", "      where: {file.name: {suffix: .xlsx}}"));
+  std::vector<std::string> names, digits;
+  for (int i = 0; i < 700; ++i) {
+    digits.push_back(i % 3 ? "4111111111111111" : std::to_string(4111111111111112 + i));
+    names.push_back(fmt::format("{}{}{}", i % 2 ? "report-" : "memo-", digits.back(), i % 5 ? ".xlsx" : ".pdf"));
+  }
+  rules::rule_engine engine(set);
+  std::size_t events = 0;
+  for (std::size_t stride : {1, 7, 3, 1}) {
+    for (std::size_t i = 0; i < names.size(); i += stride) {
+      alert_sink out;
+      engine.on_event(event_builder().set("file.name", names[i]).set("user.id", "u1").ev(), out);
+      engine.on_batch_end();
+      std::set<std::string> fired, expected;
+      for (const auto& a : out.alerts) fired.insert(a.rule_id);
+      if (names[i].find("report") != std::string::npos) expected.insert("P-1");
+      if (valid(validator_kind::luhn, digits[i])) expected.insert("P-2");
+      if (names[i].ends_with(".xlsx")) expected.insert("P-3");
+      INFO(names[i]);
+      CHECK(fired == expected);
+      ++events;
+    }
+  }
+  CHECK(events > 1500);
 }
 
 TEST_CASE("validator mistakes are diagnosed with their position and a hint", "[rules][validator][diagnostics]") {

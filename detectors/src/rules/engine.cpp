@@ -4,6 +4,7 @@
 #include <hs/hs.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <stdexcept>
 
@@ -101,6 +102,7 @@ void rule_engine::size_for_set() {
   const std::size_t n = set_->rules.size();
   leaf_seen_.assign(set_->leaf_count, 0);
   db_scanned_.assign(set_->databases.size(), 0);
+  scan_memo_.assign(set_->databases.size() * k_scan_memo, {});
   detected_.assign(n, 0);
   counters_ = metrics_ ? metrics_->attach(*set_) : std::make_shared<counter_block>(*set_);
   active_ = set_->evaluation_order();
@@ -261,12 +263,32 @@ int rule_engine::on_match(unsigned id, unsigned long long from, unsigned long lo
 bool rule_engine::pattern_matched(const cond_node& n, const normalized_event& ev) {
   if (db_scanned_[n.database] != generation_) {
     db_scanned_[n.database] = generation_;
-    const std::string_view text = string_value(ev, n.field);
-    scan_text_ = text;
-    hs_scan(set_->databases[n.database].db, text.empty() ? "" : text.data(),
-            static_cast<unsigned>(text.size()), 0, scratch_, &rule_engine::on_match, this);
+    scan(n.database, string_value(ev, n.field));
   }
   return leaf_seen_[n.leaf] == generation_;
+}
+
+void rule_engine::scan(std::uint32_t database, std::string_view text) {
+  if (text.empty()) return;  // the loader refuses patterns that match the empty string
+  const field_database& d = set_->databases[database];
+  scan_memo_entry* memo = nullptr;
+  std::uint64_t h = 0;
+  if (d.leaves.size() <= 64) {
+    h = hash64(text) | 1;
+    memo = &scan_memo_[database * k_scan_memo + ((h >> 32) & (k_scan_memo - 1))];
+    if (memo->hash == h) {
+      for (std::uint64_t m = memo->matched; m != 0; m &= m - 1)
+        leaf_seen_[d.leaves[static_cast<std::size_t>(std::countr_zero(m))]] = generation_;
+      return;
+    }
+  }
+  scan_text_ = text;
+  hs_scan(d.db, text.data(), static_cast<unsigned>(text.size()), 0, scratch_, &rule_engine::on_match, this);
+  if (memo == nullptr) return;
+  std::uint64_t matched = 0;
+  for (std::size_t i = 0; i < d.leaves.size(); ++i)
+    if (leaf_seen_[d.leaves[i]] == generation_) matched |= std::uint64_t{1} << i;
+  *memo = {h, matched};
 }
 
 bool rule_engine::eval(std::uint32_t index, const normalized_event& ev) {

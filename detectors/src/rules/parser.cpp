@@ -1406,10 +1406,12 @@ class loader {
     for (const auto& [fid, list] : by_field) {
       std::vector<const char*> exprs;
       std::vector<unsigned> flags, ids;
+      std::set<std::uint32_t> leaves;
       for (const auto* p : list) {
         exprs.push_back(p->expression.c_str());
         flags.push_back(k_hs_flags | p->flags);
         ids.push_back(p->leaf);
+        leaves.insert(p->leaf);
       }
       hs_database_t* db = nullptr;
       hs_compile_error_t* err = nullptr;
@@ -1424,7 +1426,7 @@ class loader {
         hs_free_compile_error(err);
         continue;
       }
-      set_->databases.push_back({fid, db, list.size()});
+      set_->databases.push_back({fid, db, list.size(), {leaves.begin(), leaves.end()}});
     }
   }
 

@@ -208,6 +208,9 @@ class rule_engine final : public detector {
 
   bool eval(std::uint32_t node, const normalized_event& ev);
   bool pattern_matched(const cond_node& n, const normalized_event& ev);
+  /// Marks the leaves of database `database` that match `text`: from the scan memo when
+  /// the value was scanned lately, else by a Hyperscan scan (remembered for next time).
+  void scan(std::uint32_t database, std::string_view text);
   const key_group& key(std::uint32_t group, const normalized_event& ev);
   /// The field's text parsed as an IP address, at most once per event (cidr tests).
   const std::optional<ip_address>& address(field_id field, const normalized_event& ev);
@@ -251,6 +254,18 @@ class rule_engine final : public detector {
   std::uint64_t seq_ = 0;
   std::vector<std::uint32_t> leaf_seen_;  ///< leaf → generation it last matched
   std::vector<std::uint32_t> db_scanned_;  ///< database → generation it was last scanned
+  /// Scan results by value, `k_scan_memo` entries per database, direct-mapped by the
+  /// value's 64-bit hash (as keys are: two values share an entry's result only if their
+  /// hashes collide). Values repeat — a group's title, a shared file's name, a webhook's
+  /// domain — and a scan costs hundreds of instructions and a dozen cache misses in the
+  /// database, a lookup one hash. `matched` has bit i for the database's `leaves[i]`;
+  /// databases of more than 64 leaves are always scanned.
+  struct scan_memo_entry {
+    std::uint64_t hash = 0;  ///< 0: empty (stored hashes have their low bit set)
+    std::uint64_t matched = 0;
+  };
+  static constexpr std::size_t k_scan_memo = 256;
+  std::vector<scan_memo_entry> scan_memo_;
   std::vector<std::uint32_t> detected_;   ///< rule → generation it last detected
   std::vector<rule_state> state_;
   std::string value_;  ///< scratch: the text of a value_count / first_seen value

@@ -119,6 +119,7 @@ struct field_database {
   field_id field = field_id::user_id;
   hs_database* db = nullptr;
   std::size_t patterns = 0;
+  std::vector<std::uint32_t> leaves;  ///< the leaf ids its patterns report, ascending
 };
 
 /// The stateful part of a rule's detection.
