@@ -277,6 +277,28 @@ TEST_CASE("baseline: sums per hour-of-week slot and the ratio test", "[rules][ba
   CHECK(rules::rule_engine::bytes_per_key(set->rules[0]) <= 1024);
 }
 
+TEST_CASE("baseline: quiet hours decay a slot's mean as one zero per hour would", "[rules][baseline]") {
+  // alpha 0.5, hour_of_week: 8 downloads on Monday 10:00, then nothing for three weeks.
+  // Closing that bucket sets the slot's mean to 8; the quiet Mondays 10:00 of weeks 1
+  // and 2 each fold a zero (8 → 4 → 2), so in week 3 the ratio test (> 1.6 × mean) fires
+  // at the 4th download, with mean 2 — at the 13th with mean 8 were the gap not folded.
+  const auto set = baseline_rule("{by: [user.id], slots: hour_of_week, alpha: 0.5, warmup: 7d, ratio: 1.6, min: 1}");
+  feeder f(set);
+  const auto monday = macau(10, 0, 0, 2);  // Monday 2026-11-02 10:00 Macau
+  for (int i = 0; i < 8; ++i) download(f, monday + i * k_min);
+  CHECK(f.sink.alerts.empty());  // a slot never observed does not fire
+  const auto week3 = monday + 21 * k_day;
+  for (int i = 0; i < 3; ++i) download(f, week3 + i * k_min);
+  CHECK(f.sink.alerts.empty());
+  download(f, week3 + 3 * k_min);
+  REQUIRE(f.sink.alerts.size() == 1);
+  CHECK(f.sink.alerts[0].count == 4);
+  std::string mean;
+  for (const auto& [k, v] : f.sink.alerts[0].evidence)
+    if (k == "baseline.mean") mean = v;
+  CHECK(mean == "2");
+}
+
 TEST_CASE("baseline diagnostics", "[rules][baseline][diagnostics]") {
   const auto r = rules::load_rules_text("rules:" + rule("T-B", "      where: {event.kind: audit}\n      baseline: {slots: hour_of_week, warmup: 2d, sum: user.id}"));
   REQUIRE_FALSE(r.ok());
