@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <deque>
+
 #include "dingwatch/detectors/rules/field.hpp"
 #include "rules_support.hpp"
 
@@ -42,6 +44,17 @@ TEST_CASE("field accessors read the normalized event", "[rules][field]") {
   CHECK_FALSE(number_value(ev, field_id::geo_lon).has_value());
   CHECK_FALSE(number_value(ev, field_id::flow_bytes).has_value());
   CHECK_FALSE(number_value(ev, field_id::timestamp).has_value());
+}
+
+TEST_CASE("every string field reads back what set_field wrote, from its own member", "[rules][field]") {
+  normalized_event ev;
+  std::deque<std::string> values;  // the event borrows them
+  const auto plain_string = [](const field_info& f) { return f.type == field_type::string && enum_names(f.id).empty(); };
+  for (const auto& f : fields())
+    if (plain_string(f)) REQUIRE(set_field(ev, f.id, values.emplace_back("v-" + std::string(f.name))));
+  for (const auto& f : fields())
+    if (plain_string(f)) CHECK(string_value(ev, f.id) == "v-" + std::string(f.name));
+  CHECK(values.size() > 25);
 }
 
 TEST_CASE("personal-data fields are masked when displayed", "[rules][field]") {

@@ -109,47 +109,57 @@ const field_info* find_field(std::string_view name) noexcept {
 
 const field_info& info(field_id id) noexcept { return k_fields[static_cast<std::size_t>(id)]; }
 
-std::string_view string_value(const normalized_event& ev, field_id id) noexcept {
+namespace detail {
+
+const std::array<string_member, k_field_count> k_string_members = [] {
+  std::array<string_member, k_field_count> t{};
+  const auto set = [&](field_id id, string_member m) { t[static_cast<std::size_t>(id)] = m; };
+  set(field_id::user_id, &normalized_event::user_id);
+  set(field_id::user_name, &normalized_event::user_name);
+  set(field_id::operator_id, &normalized_event::operator_id);
+  set(field_id::target_user, &normalized_event::target_user);
+  set(field_id::corp_id, &normalized_event::corp_id);
+  set(field_id::event_type, &normalized_event::type);
+  set(field_id::event_id, &normalized_event::event_id);
+  set(field_id::source_ip, &normalized_event::ip);
+  set(field_id::platform, &normalized_event::platform);
+  set(field_id::device, &normalized_event::device);
+  set(field_id::file_name, &normalized_event::resource);
+  set(field_id::file_extension, &normalized_event::resource_ext);
+  set(field_id::receiver_type, &normalized_event::receiver_type);
+  set(field_id::receiver_name, &normalized_event::receiver_name);
+  set(field_id::module, &normalized_event::module);
+  set(field_id::chat_id, &normalized_event::chat_id);
+  set(field_id::chat_title, &normalized_event::title);
+  set(field_id::process_code, &normalized_event::process_code);
+  set(field_id::process_status, &normalized_event::process_status);
+  set(field_id::process_result, &normalized_event::process_result);
+  set(field_id::location_address, &normalized_event::address);
+  set(field_id::location_method, &normalized_event::location_method);
+  set(field_id::flow_app, &normalized_event::app);
+  set(field_id::destination_domain, &normalized_event::dst_host);
+  set(field_id::destination_ip, &normalized_event::dst_ip);
+  set(field_id::tls_version, &normalized_event::tls_version);
+  set(field_id::source_country, &normalized_event::source_country);
+  set(field_id::source_network, &normalized_event::source_network);
+  set(field_id::destination_country, &normalized_event::destination_country);
+  set(field_id::destination_network, &normalized_event::destination_network);
+  set(field_id::geo_country, &normalized_event::geo_country);
+  set(field_id::geo_area, &normalized_event::geo_area);
+  return t;
+}();
+
+std::string_view computed_string_value(const normalized_event& ev, field_id id) noexcept {
   switch (id) {
-    case field_id::user_id: return ev.user_id;
-    case field_id::user_name: return ev.user_name;
-    case field_id::operator_id: return ev.operator_id;
-    case field_id::target_user: return ev.target_user;
-    case field_id::corp_id: return ev.corp_id;
     case field_id::event_kind: return to_string(ev.kind);
-    case field_id::event_type: return ev.type;
     case field_id::event_action: return to_string(ev.action);
-    case field_id::event_id: return ev.event_id;
     case field_id::event_topic: return to_string(ev.ref.topic);
-    case field_id::source_ip: return ev.ip;
-    case field_id::platform: return ev.platform;
-    case field_id::device: return ev.device;
-    case field_id::file_name: return ev.resource;
-    case field_id::file_extension: return ev.resource_ext;
-    case field_id::receiver_type: return ev.receiver_type;
-    case field_id::receiver_name: return ev.receiver_name;
-    case field_id::module: return ev.module;
-    case field_id::chat_id: return ev.chat_id;
-    case field_id::chat_title: return ev.title;
-    case field_id::process_code: return ev.process_code;
-    case field_id::process_status: return ev.process_status;
-    case field_id::process_result: return ev.process_result;
     case field_id::location_outside: return ev.location_outside ? "true" : "false";
-    case field_id::location_address: return ev.address;
-    case field_id::location_method: return ev.location_method;
-    case field_id::flow_app: return ev.app;
-    case field_id::destination_domain: return ev.dst_host;
-    case field_id::destination_ip: return ev.dst_ip;
-    case field_id::tls_version: return ev.tls_version;
-    case field_id::source_country: return ev.source_country;
-    case field_id::source_network: return ev.source_network;
-    case field_id::destination_country: return ev.destination_country;
-    case field_id::destination_network: return ev.destination_network;
-    case field_id::geo_country: return ev.geo_country;
-    case field_id::geo_area: return ev.geo_area;
-    default: return {};
+    default: return {};  // number fields
   }
 }
+
+}  // namespace detail
 
 std::optional<double> number_value(const normalized_event& ev, field_id id) noexcept {
   switch (id) {

@@ -13,6 +13,7 @@
 /// Types: `string` fields are views into the event; `number` fields are int64 or double
 /// (absent → no value); `boolean` reads as the strings `true`/`false` and the numbers 1/0.
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -101,8 +102,21 @@ const field_info* find_field(std::string_view name) noexcept;
 /// The row for `id`.
 const field_info& info(field_id id) noexcept;
 
+namespace detail {
+/// Per field: the `normalized_event` member a string field reads as is, or null for fields
+/// computed from the event (enums, booleans) and number fields.
+using string_member = std::string_view normalized_event::*;
+extern const std::array<string_member, k_field_count> k_string_members;
+/// `string_value` of a field with no member in `k_string_members`.
+std::string_view computed_string_value(const normalized_event& ev, field_id id) noexcept;
+}  // namespace detail
+
 /// A string (or boolean) field's value; empty when absent. Number fields return empty.
-std::string_view string_value(const normalized_event& ev, field_id id) noexcept;
+/// Inline, and a table lookup for most fields: detection reads a few dozen per event.
+inline std::string_view string_value(const normalized_event& ev, field_id id) noexcept {
+  if (const detail::string_member m = detail::k_string_members[static_cast<std::size_t>(id)]) return ev.*m;
+  return detail::computed_string_value(ev, id);
+}
 
 /// A number (or boolean) field's value; nothing when absent or a string field.
 std::optional<double> number_value(const normalized_event& ev, field_id id) noexcept;
