@@ -287,8 +287,8 @@ TEST_CASE("the pipeline rides out request errors, leader moves and brokers down,
   CHECK(decoded.size() + rejected.size() == input.size());
   for (const auto& ref : rejected) CHECK_FALSE(decoded.contains(ref));
 
-  // Every expected alert was acknowledged by the broker before its offset was committed,
-  // and nothing else was (repeats allowed: same id, one alert).
+  // Every expected alert was written and acknowledged by the broker (the pipeline retries
+  // a failed write before it commits), and nothing else (repeats allowed: same id, one alert).
   CHECK(alerts.ids == expected_ids);
   // And the alerts topic holds them. Like the input above, the mock's idempotent produce
   // under these faults now and then acknowledges a batch it did not store: an
@@ -297,9 +297,10 @@ TEST_CASE("the pipeline rides out request errors, leader moves and brokers down,
   const auto written = read_all(broker.bootstrap(), "dingwatch.alerts");
   for (const auto& a : written) ids.insert(a.key);
   INFO(written.size() << " alert messages, " << ids.size() << " distinct; " << dlq.size() << " dead letters");
-  for (const auto& id : ids) CHECK(alerts.ids.contains(id));
-  std::vector<std::string> lost;
+  std::vector<std::string> unacknowledged, lost;
+  std::ranges::set_difference(ids, alerts.ids, std::back_inserter(unacknowledged));
+  CHECK(unacknowledged.empty());  // no alert but the ones written
   std::ranges::set_difference(alerts.ids, ids, std::back_inserter(lost));
-  CHECK(lost.size() <= 5);  // at most a batch or two, never a systematic loss
+  CHECK(lost.size() * 100 <= alerts.ids.size());  // a lost batch now and then, at most 1 %
   if (!lost.empty()) WARN("the mock lost " << lost.size() << " acknowledged alert(s), e.g. " << lost.front());
 }
