@@ -18,6 +18,7 @@
 #include "dingwatch/core/pipeline.hpp"
 #include "dingwatch/ingest/dingtalk_decoder.hpp"
 #include "dingwatch/ingest/kafka_source.hpp"
+#include "dingwatch/ingest/mock_broker.hpp"
 #include "footprint.hpp"
 #include "kafka_ingest.hpp"
 
@@ -183,7 +184,7 @@ steady_result run_steady(const steady_options& o, const std::function<void(const
 
   metrics m;
   kafka_source_options so;
-  so.kafka = {brokers, {{"session.timeout.ms", "6000"}, {"heartbeat.interval.ms", "500"}}};
+  so.kafka = {brokers, mock_consumer_properties()};
   so.group = fmt::format("dingwatch-bench-steady-{}", steady_clock::now().time_since_epoch().count());
   so.topics = default_input_topics();
   kafka_source source(so, &m);

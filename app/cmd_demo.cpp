@@ -36,8 +36,7 @@ int cmd_demo(const demo_args& args, shutdown_signal& shutdown) {
 
   kafka_source_options so;
   so.kafka = kafka;
-  // The mock cluster makes a rejoining member wait session.timeout.ms − 1 s.
-  so.kafka.extra = {{"session.timeout.ms", "6000"}, {"heartbeat.interval.ms", "500"}};
+  so.kafka.extra = mock_consumer_properties();
   so.group = cfg.kafka.group;
   kafka_source source(so, &m);
   dingtalk_decoder decoder(make_limits(cfg));

@@ -125,7 +125,10 @@ def run(args):
                        stdout=subprocess.PIPE, text=True)
         helpers.append(broker)
         bootstrap = broker.stdout.readline().strip()
-        watched = start([args.binary, "run", "--brokers", bootstrap] + common + args.demo_args, log, stdout=log)
+        # The embedded broker holds an empty fetch for all of fetch.wait.max.ms (500 ms by
+        # default) where a real one answers when records arrive: as `demo` does, ask for 10 ms.
+        watched = start([args.binary, "run", "--brokers", bootstrap, "-X", "fetch.wait.max.ms=10"] + common
+                        + args.demo_args, log, stdout=log)
         helpers.append(watched)
         traffic = start([args.binary, "gen", "--brokers", bootstrap, "--rate", str(args.rate), "--duration",
                          str(args.duration), "--seed", str(args.seed), "--bad-rate", "0.0005"], log,

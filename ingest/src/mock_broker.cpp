@@ -45,4 +45,8 @@ mock_broker::~mock_broker() {
   rd_kafka_destroy(handle_);
 }
 
+std::map<std::string, std::string> mock_consumer_properties() {
+  return {{"session.timeout.ms", "6000"}, {"heartbeat.interval.ms", "500"}, {"fetch.wait.max.ms", "10"}};
+}
+
 }  // namespace dingwatch

@@ -17,11 +17,16 @@
 /// - offset commits are refused with REBALANCE_IN_PROGRESS while the group is joining
 ///   (a real broker accepts them), so an eager-protocol revoke triggered by another
 ///   member joining cannot commit; cooperative-sticky revokes after the join completes
-///   and commits fine.
+///   and commits fine;
+/// - a fetch with nothing to return is held for the whole `fetch.wait.max.ms` (500 ms by
+///   default) even when records arrive meanwhile; a real broker answers as soon as
+///   `fetch.min.bytes` (1) is there. Left at the default, it alone puts up to half a
+///   second between a record and its alert at low rates.
 
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -56,5 +61,11 @@ class mock_broker {
   rd_kafka_mock_cluster_t* cluster_ = nullptr;
   std::string bootstrap_;
 };
+
+/// librdkafka properties for a consumer of the embedded cluster (`dingwatch demo`, the
+/// steady-rate benchmark): a group session of 6 s, heartbeats every 0.5 s (a re-join
+/// waits session − 1 s), and fetches held at most 10 ms, so records reach the pipeline
+/// about as soon as a real broker would deliver them.
+std::map<std::string, std::string> mock_consumer_properties();
 
 }  // namespace dingwatch
