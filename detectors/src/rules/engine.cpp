@@ -733,19 +733,21 @@ void rule_engine::on_first_seen(std::size_t index, const normalized_event& ev, s
     s.many->touch(h, ts);
     c.evicted.add(s.many->trim(r.max_values));
   } else {
-    // One pass: drop the values the TTL expired, and look for this one.
-    std::size_t kept = 0;
+    // Look for this one, reading only: most events expire nothing, and rewriting the
+    // list (up to 64 entries, 1 KiB) on every event cost more than the search.
+    std::size_t expired = 0;
     for (auto& v : s.values) {
-      if (v.second <= cutoff) continue;
-      if (v.first == h) {
+      if (v.second <= cutoff) ++expired;
+      else if (v.first == h) {
         v.second = std::max(v.second, ts);
         found = true;
       }
-      s.values[kept++] = v;
     }
-    c.expired.add(s.values.size() - kept);
-    s.values.resize(kept);
-    known = kept;
+    if (expired > 0) {
+      std::erase_if(s.values, [&](const auto& v) { return v.second <= cutoff; });
+      c.expired.add(expired);
+    }
+    known = s.values.size();
     if (!found) {
       s.values.emplace_back(h, ts);
       if (s.values.size() > r.max_values) {  // forget the value seen least recently
