@@ -306,8 +306,7 @@ bool rule_engine::eval(std::uint32_t index, const normalized_event& ev) {
     case cond_kind::negate: return !eval(n.children[0], ev);
     case cond_kind::str_in: {
       const std::string_view v = string_value(ev, n.field);
-      const auto it = std::lower_bound(n.strings.begin(), n.strings.end(), v,
-                                       [](const std::string& a, std::string_view b) { return a < b; });
+      const auto it = std::lower_bound(n.strings.begin(), n.strings.end(), v, shorter_first);
       return it != n.strings.end() && *it == v;
     }
     case cond_kind::enum_in: return (n.bits >> enum_code(ev, n.field)) & 1u;

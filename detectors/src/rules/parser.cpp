@@ -601,7 +601,7 @@ class loader {
     c.kind = cond_kind::str_in;
     c.field = f.id;
     c.strings = vals;
-    std::sort(c.strings.begin(), c.strings.end());
+    std::sort(c.strings.begin(), c.strings.end(), shorter_first);
     c.strings.erase(std::unique(c.strings.begin(), c.strings.end()), c.strings.end());
     return add(std::move(c));
   }

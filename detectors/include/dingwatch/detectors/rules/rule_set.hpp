@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dingwatch/core/alert.hpp"
@@ -38,7 +39,7 @@ enum class cond_kind : std::uint8_t {
   all,           ///< every child
   any,           ///< at least one child
   negate,        ///< not the only child
-  str_in,        ///< string field equals one of `strings` (sorted)
+  str_in,        ///< string field equals one of `strings` (sorted by `shorter_first`)
   enum_in,       ///< enumerated field (field.hpp `enum_code`) has one of the codes in `bits`
   num_in,        ///< number field equals one of `numbers`
   num_cmp,       ///< number field `cmp` `numbers[0]`
@@ -53,6 +54,12 @@ enum class cond_kind : std::uint8_t {
 
 /// Numeric comparison of `num_cmp`.
 enum class cmp_op : std::uint8_t { gt, gte, lt, lte };
+
+/// The order of a `str_in` node's `strings`: by length, then bytes, so that a lookup's
+/// comparisons mostly end on the length without reading the text.
+inline bool shorter_first(std::string_view a, std::string_view b) noexcept {
+  return a.size() != b.size() ? a.size() < b.size() : a < b;
+}
 
 /// One node of a condition tree.
 struct cond_node {
