@@ -543,20 +543,20 @@ void rule_engine::on_sum(std::size_t index, const normalized_event& ev, std::int
 
 void rule_engine::on_correlation(const class_rule& cr, const normalized_event& ev, std::int64_t ts,
                                  alert_emitter& out) {
+  // Which steps this event is: a referenced rule detected on it, or a macro holds. Most
+  // events are none, and this reads only the class's compact steps.
+  std::uint32_t hit_mask = 0;
+  for (std::uint32_t j = 0; j < cr.count; ++j) {
+    const class_step& cs = set_->class_steps[cr.first + j];
+    bool hit = cs.rule >= 0 ? detected_[static_cast<std::size_t>(cs.rule)] == generation_ : cs.possible;
+    for (std::uint32_t i = cs.first; hit && cs.rule < 0 && i < cs.first + cs.count; ++i) hit = eval(set_->residual[i], ev);
+    if (hit) hit_mask |= 1u << j;
+  }
+  if (hit_mask == 0) return;
   const std::size_t index = cr.rule;
   const compiled_rule& r = set_->rules[index];
   rule_counters& c = counters_->counters[index];
   rule_state& st = state_[index];
-  // Which steps this event is: a referenced rule detected on it, or a macro holds.
-  std::uint32_t hit_mask = 0;
-  for (std::size_t j = 0; j < r.steps.size(); ++j) {
-    const correlation_step& s = r.steps[j];
-    const class_step& cs = set_->class_steps[cr.first + j];
-    bool hit = s.rule >= 0 ? detected_[static_cast<std::size_t>(s.rule)] == generation_ : cs.possible;
-    for (std::uint32_t i = cs.first; hit && s.rule < 0 && i < cs.first + cs.count; ++i) hit = eval(set_->residual[i], ev);
-    if (hit) hit_mask |= 1u << j;
-  }
-  if (hit_mask == 0) return;
   c.matched.add();
   for (auto e : r.exceptions)
     if (eval(e, ev)) {

@@ -286,6 +286,7 @@ void classify_rules(rule_set& set) {
       list.push_back({i, static_cast<std::uint32_t>(set.class_steps.size()), static_cast<std::uint32_t>(r.steps.size())});
       for (const auto& st : r.steps) {
         class_step cs;
+        cs.rule = st.rule;
         if (st.rule < 0) {
           cs.first = static_cast<std::uint32_t>(set.residual.size());
           cs.possible = collect_residual(set, st.condition, cls);

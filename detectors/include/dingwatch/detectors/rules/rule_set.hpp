@@ -118,6 +118,7 @@ struct class_rule {
 struct class_step {
   std::uint32_t first = 0;
   std::uint32_t count = 0;
+  int rule = -1;  ///< the step's `correlation_step::rule`, here so a miss reads nothing else
   bool possible = true;
 };
 
