@@ -2,9 +2,11 @@
 // hosts and positions in each event, and the cross-border byte counter.
 
 #include <array>
+#include <cstring>
 #include <string>
 #include <vector>
 
+#include "dingwatch/core/hash.hpp"
 #include "dingwatch/core/metrics.hpp"
 #include "dingwatch/detectors/jurisdiction.hpp"
 
@@ -37,7 +39,7 @@ class jurisdiction_enricher final : public enricher {
   }
 
   void enrich(normalized_event& ev) noexcept override {
-    enrich_jurisdictions(*resolver_, ev);
+    enrich_jurisdictions(*resolver_, ev, &memo_);
     if (m_ == nullptr || ev.kind != event_kind::flow || ev.bytes_out <= 0 || ev.bytes_out == k_absent) return;
     if (ev.destination_country.empty() || ev.destination_country == k_macau) return;
     bytes_[cell(ev.destination_country, ev.app)] += static_cast<std::uint64_t>(ev.bytes_out);
@@ -71,6 +73,7 @@ class jurisdiction_enricher final : public enricher {
   }
 
   std::shared_ptr<const jurisdiction_resolver> resolver_;
+  ip_jurisdiction_memo memo_;
   metrics* m_;
   std::vector<std::string> apps_;
   std::vector<std::string_view> countries_;      ///< metric label per slot; 0 = other
@@ -81,16 +84,28 @@ class jurisdiction_enricher final : public enricher {
 
 }  // namespace
 
-void enrich_jurisdictions(const jurisdiction_resolver& resolver, normalized_event& ev) noexcept {
+jurisdiction ip_jurisdiction_memo::of_ip(const jurisdiction_resolver& resolver, std::string_view text) noexcept {
+  if (text.empty() || text.size() > 16) return resolver.of_ip(text);
+  entry& e = entries_[hash64(text) & (entries_.size() - 1)];
+  if (e.size == text.size() && std::memcmp(e.text.data(), text.data(), text.size()) == 0) return e.answer;
+  e.answer = resolver.of_ip(text);
+  std::memcpy(e.text.data(), text.data(), text.size());
+  e.size = static_cast<std::uint8_t>(text.size());
+  return e.answer;
+}
+
+void enrich_jurisdictions(const jurisdiction_resolver& resolver, normalized_event& ev,
+                          ip_jurisdiction_memo* memo) noexcept {
+  const auto of_ip = [&](std::string_view text) { return memo ? memo->of_ip(resolver, text) : resolver.of_ip(text); };
   if (!ev.ip.empty() && ev.source_country.empty()) {
-    const jurisdiction j = resolver.of_ip(ev.ip);
+    const jurisdiction j = of_ip(ev.ip);
     ev.source_country = j.country;
     if (ev.source_network.empty()) ev.source_network = j.network;
   }
   if ((!ev.dst_ip.empty() || !ev.dst_host.empty()) && ev.destination_country.empty()) {
     // The address decides where the bytes go; a name (a storage region, a .cn domain)
     // decides when the address is unknown or only a private hop.
-    jurisdiction j = resolver.of_ip(ev.dst_ip);
+    jurisdiction j = of_ip(ev.dst_ip);
     if (!j.known() || j.network == "private") {
       const jurisdiction by_name = resolver.of_host(ev.dst_host);
       if (by_name.known()) j = by_name;

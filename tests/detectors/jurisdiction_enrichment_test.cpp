@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
 #include <prometheus/text_serializer.h>
 
 #include "dingwatch/core/metrics.hpp"
@@ -55,6 +56,30 @@ std::size_t cross_border_series(metrics& m) {
 }
 
 }  // namespace
+
+TEST_CASE("the per-shard address memo answers exactly as the resolver does", "[jurisdiction][enrich]") {
+  const auto r = jurisdiction_resolver::parse(k_table, k_areas);
+  ip_jurisdiction_memo memo;
+  // 3,000 addresses in four networks, asked in rounds that come back to old ones after
+  // others took their entries (512), plus IPv6 and non-addresses.
+  std::vector<std::string> texts = {"2001:db8::1", "not an address", "202.175.3.256", "::ffff:202.175.1.1"};
+  const char* nets[] = {"202.175", "10.1", "47.97", "45.33"};
+  for (int i = 0; i < 3000; ++i) texts.push_back(fmt::format("{}.{}.{}", nets[i % 4], i / 250, i % 250));
+  std::size_t checked = 0;
+  for (std::size_t stride : {1, 7, 1, 3})
+    for (std::size_t i = 0; i < texts.size(); i += stride) {
+      const jurisdiction want = r->of_ip(texts[i]);
+      const jurisdiction got = memo.of_ip(*r, texts[i]);
+      INFO(texts[i]);
+      CHECK(got.country == want.country);
+      CHECK(got.network == want.network);
+      CHECK(got.label == want.label);
+      ++checked;
+    }
+  CHECK(checked > 7000);
+  CHECK(memo.of_ip(*r, "47.97.1.1").country == "CN");  // and the memo is not just echoing
+  CHECK(memo.of_ip(*r, "202.175.1.1").country == "MO");
+}
 
 TEST_CASE("enrichment fills source, destination and position jurisdictions", "[jurisdiction][enrich]") {
   const auto r = jurisdiction_resolver::parse(k_table, k_areas);

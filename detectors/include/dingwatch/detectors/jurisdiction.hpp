@@ -28,6 +28,7 @@
 /// static storage (valid for the whole program); labels and area names are views into
 /// the resolver, valid while it lives.
 
+#include <array>
 #include <filesystem>
 #include <memory>
 #include <span>
@@ -96,10 +97,31 @@ class jurisdiction_resolver {
   std::unique_ptr<impl> impl_;
 };
 
+/// Recent `of_ip` answers by address text, for one thread (each shard's enricher has
+/// one): users and services keep coming from the same addresses, and parsing one and
+/// searching the table costs far more than comparing 16 bytes. Direct-mapped, 512
+/// entries, keyed by the exact text; longer texts (most IPv6) go to the resolver.
+class ip_jurisdiction_memo {
+ public:
+  /// `resolver.of_ip(text)`, from the memo when `text` was asked lately (of the same
+  /// resolver: a memo serves one resolver for its lifetime).
+  [[nodiscard]] jurisdiction of_ip(const jurisdiction_resolver& resolver, std::string_view text) noexcept;
+
+ private:
+  struct entry {
+    std::array<char, 16> text{};
+    std::uint8_t size = 0;  ///< 0: empty (the empty text is never kept)
+    jurisdiction answer;
+  };
+  std::array<entry, 512> entries_{};
+};
+
 /// Fills the jurisdiction fields of `ev` that are still empty: `source_*` from `ip`,
 /// `destination_*` from `dst_ip` (or, when the address is unknown or private, from
-/// `dst_host`), `geo_*` from the coordinates. No allocation.
-void enrich_jurisdictions(const jurisdiction_resolver& resolver, normalized_event& ev) noexcept;
+/// `dst_host`), `geo_*` from the coordinates. Addresses go through `memo` when given.
+/// No allocation.
+void enrich_jurisdictions(const jurisdiction_resolver& resolver, normalized_event& ev,
+                          ip_jurisdiction_memo* memo = nullptr) noexcept;
 
 /// Apps named in `dingwatch_cross_border_bytes_total{app}`; others count as "other".
 std::vector<std::string> default_cross_border_apps();
