@@ -733,7 +733,7 @@ void rule_engine::on_first_seen(std::size_t index, const normalized_event& ev, s
     c.evicted.add(s.many->trim(r.max_values));
   } else {
     // Look for this one, reading only: most events expire nothing, and rewriting the
-    // list (up to 64 entries, 1 KiB) on every event cost more than the search.
+    // list (up to 64 entries, 1 KiB) on every event dirtied all of its cache lines.
     std::size_t expired = 0;
     for (auto& v : s.values) {
       if (v.second <= cutoff) ++expired;
