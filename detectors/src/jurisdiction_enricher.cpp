@@ -2,11 +2,9 @@
 // hosts and positions in each event, and the cross-border byte counter.
 
 #include <array>
-#include <cstring>
 #include <string>
 #include <vector>
 
-#include "dingwatch/core/hash.hpp"
 #include "dingwatch/core/metrics.hpp"
 #include "dingwatch/detectors/jurisdiction.hpp"
 
@@ -83,16 +81,6 @@ class jurisdiction_enricher final : public enricher {
 };
 
 }  // namespace
-
-jurisdiction ip_jurisdiction_memo::of_ip(const jurisdiction_resolver& resolver, std::string_view text) noexcept {
-  if (text.empty() || text.size() > 16) return resolver.of_ip(text);
-  entry& e = entries_[hash64(text) & (entries_.size() - 1)];
-  if (e.size == text.size() && std::memcmp(e.text.data(), text.data(), text.size()) == 0) return e.answer;
-  e.answer = resolver.of_ip(text);
-  std::memcpy(e.text.data(), text.data(), text.size());
-  e.size = static_cast<std::uint8_t>(text.size());
-  return e.answer;
-}
 
 void enrich_jurisdictions(const jurisdiction_resolver& resolver, normalized_event& ev,
                           ip_jurisdiction_memo* memo) noexcept {

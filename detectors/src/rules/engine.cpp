@@ -378,7 +378,7 @@ const std::optional<ip_address>& rule_engine::address(field_id field, const norm
   parsed_ip& p = addresses_[static_cast<std::size_t>(field)];
   if (p.generation != generation_) {
     p.generation = generation_;
-    p.ip = ip_address::parse(string_value(ev, field));
+    p.ip = ip_memo_.get(string_value(ev, field), ip_address::parse);
   }
   return p.ip;
 }

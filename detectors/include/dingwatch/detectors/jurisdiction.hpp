@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "dingwatch/core/enricher.hpp"
+#include "dingwatch/core/text_memo.hpp"
 #include "dingwatch/detectors/cidr.hpp"
 
 namespace dingwatch {
@@ -99,21 +100,17 @@ class jurisdiction_resolver {
 
 /// Recent `of_ip` answers by address text, for one thread (each shard's enricher has
 /// one): users and services keep coming from the same addresses, and parsing one and
-/// searching the table costs far more than comparing 16 bytes. Direct-mapped, 512
-/// entries, keyed by the exact text; longer texts (most IPv6) go to the resolver.
+/// searching the table costs far more than comparing 16 bytes (core/text_memo.hpp).
 class ip_jurisdiction_memo {
  public:
   /// `resolver.of_ip(text)`, from the memo when `text` was asked lately (of the same
   /// resolver: a memo serves one resolver for its lifetime).
-  [[nodiscard]] jurisdiction of_ip(const jurisdiction_resolver& resolver, std::string_view text) noexcept;
+  [[nodiscard]] jurisdiction of_ip(const jurisdiction_resolver& resolver, std::string_view text) noexcept {
+    return memo_.get(text, [&](std::string_view t) { return resolver.of_ip(t); });
+  }
 
  private:
-  struct entry {
-    std::array<char, 16> text{};
-    std::uint8_t size = 0;  ///< 0: empty (the empty text is never kept)
-    jurisdiction answer;
-  };
-  std::array<entry, 512> entries_{};
+  text_memo<jurisdiction, 512> memo_;
 };
 
 /// Fills the jurisdiction fields of `ev` that are still empty: `source_*` from `ip`,

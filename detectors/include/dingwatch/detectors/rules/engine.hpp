@@ -50,6 +50,7 @@
 #include <vector>
 
 #include "dingwatch/core/detector.hpp"
+#include "dingwatch/core/text_memo.hpp"
 #include "dingwatch/detectors/rules/key_table.hpp"
 #include "dingwatch/detectors/rules/metrics.hpp"
 #include "dingwatch/detectors/rules/rule_set.hpp"
@@ -248,6 +249,7 @@ class rule_engine final : public detector {
     std::optional<ip_address> ip;
   };
   std::array<parsed_ip, k_field_count> addresses_{};  ///< per field
+  text_memo<std::optional<ip_address>, 256> ip_memo_;  ///< addresses repeat across events
   std::vector<rule_keys> rule_keys_;   ///< per rule
   hs_scratch* scratch_ = nullptr;
   std::uint32_t generation_ = 0;
