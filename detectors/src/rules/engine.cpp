@@ -327,7 +327,7 @@ bool rule_engine::eval(std::uint32_t index, const normalized_event& ev) {
       return false;
     }
     case cond_kind::cidr: {
-      const std::optional<ip_address>& ip = address(n.field, ev);
+      const std::optional<ip_address> ip = ip_memo_.get(string_value(ev, n.field), ip_address::parse);
       return ip && n.nets.contains(*ip);
     }
     case cond_kind::pattern: return pattern_matched(n, ev);
@@ -374,15 +374,6 @@ const rule_engine::key_group& rule_engine::key(std::uint32_t group, const normal
   return k;
 }
 
-const std::optional<ip_address>& rule_engine::address(field_id field, const normalized_event& ev) {
-  parsed_ip& p = addresses_[static_cast<std::size_t>(field)];
-  if (p.generation != generation_) {
-    p.generation = generation_;
-    p.ip = ip_memo_.get(string_value(ev, field), ip_address::parse);
-  }
-  return p.ip;
-}
-
 bool rule_engine::announce(std::size_t index) noexcept {
   detected_[index] = generation_;
   return emits_[index];
@@ -394,7 +385,6 @@ void rule_engine::on_event(const normalized_event& ev, alert_emitter& out) {
     std::fill(db_scanned_.begin(), db_scanned_.end(), 0);
     std::fill(detected_.begin(), detected_.end(), 0);
     for (auto& k : keys_) k.generation = 0;
-    for (auto& a : addresses_) a.generation = 0;
     generation_ = 1;
   }
   if (!in_batch_) {  // a batch's first event: the boundary where a reloaded set comes in

@@ -28,7 +28,6 @@
 /// static storage (valid for the whole program); labels and area names are views into
 /// the resolver, valid while it lives.
 
-#include <array>
 #include <filesystem>
 #include <memory>
 #include <span>

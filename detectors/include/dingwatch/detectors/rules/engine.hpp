@@ -213,8 +213,6 @@ class rule_engine final : public detector {
   /// the value was scanned lately, else by a Hyperscan scan (remembered for next time).
   void scan(std::uint32_t database, std::string_view text);
   const key_group& key(std::uint32_t group, const normalized_event& ev);
-  /// The field's text parsed as an IP address, at most once per event (cidr tests).
-  const std::optional<ip_address>& address(field_id field, const normalized_event& ev);
   /// Marks rule `index` as detected on this event (correlations see it); true when its
   /// alerts leave the engine, so a detection is worth building.
   bool announce(std::size_t index) noexcept;
@@ -244,12 +242,8 @@ class rule_engine final : public detector {
   std::array<std::vector<class_rule>, k_event_classes> dispatch_;
   std::vector<bool> emits_;            ///< per rule: alerts leave the engine
   std::vector<key_group> keys_;
-  struct parsed_ip {
-    std::uint32_t generation = 0;  ///< event `ip` was parsed for
-    std::optional<ip_address> ip;
-  };
-  std::array<parsed_ip, k_field_count> addresses_{};  ///< per field
-  text_memo<std::optional<ip_address>, 256> ip_memo_;  ///< addresses repeat across events
+  /// Addresses parsed for cidr tests, by text: they repeat within an event and across events.
+  text_memo<std::optional<ip_address>, 256> ip_memo_;
   std::vector<rule_keys> rule_keys_;   ///< per rule
   hs_scratch* scratch_ = nullptr;
   std::uint32_t generation_ = 0;
