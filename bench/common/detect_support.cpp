@@ -101,6 +101,17 @@ void detect_stage::run(std::vector<normalized_event>& events) {
   engine_.on_batch_end();
 }
 
+void detect_stage::run(std::vector<normalized_event>& events, const std::function<void(bool alerted)>& after) {
+  for (normalized_event& ev : events) {
+    const std::uint64_t before = out_.alerts;
+    enricher_->enrich(ev);
+    engine_.on_event(ev, out_);
+    after(out_.alerts != before);
+  }
+  enricher_->flush();
+  engine_.on_batch_end();
+}
+
 pass_counts decode_pass(const detect_corpus& c, decode_stage& d, std::uint64_t pass) {
   pass_counts n;
   const std::int64_t shift = static_cast<std::int64_t>(pass) * c.period_ms;

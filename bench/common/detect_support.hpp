@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <vector>
@@ -77,6 +78,9 @@ class detect_stage {
   explicit detect_stage(const detect_pack& pack);
   /// Enriches and detects every event of one batch, then ends the batch.
   void run(std::vector<normalized_event>& events);
+  /// The same, calling `after(alerted)` after each event with whether it raised an alert
+  /// (footprint.cpp charges the event's allocations to it or to the quiet events).
+  void run(std::vector<normalized_event>& events, const std::function<void(bool alerted)>& after);
   [[nodiscard]] rules::rule_engine& engine() noexcept { return engine_; }
   [[nodiscard]] std::uint64_t alerts() const noexcept { return out_.alerts; }
 

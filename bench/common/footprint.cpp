@@ -61,9 +61,25 @@ allocation_count count_allocations(const detect_corpus& corpus, bool detect, std
   for (std::uint64_t i = 0; i < warmup; ++i) one_pass();
   const std::uint64_t warmup_alerts = s.alerts();
   allocation_count n;
+  // Each event's allocations, charged to the alerts when it raised one.
+  std::uint64_t mark = 0;
+  const auto after_event = [&](bool alerted) {
+    const std::uint64_t now = heap_now().allocations;
+    if (alerted) {
+      ++n.alert_events;
+      n.alert_allocations += now - mark;
+    }
+    mark = now;
+  };
   for (std::uint64_t i = 0; i < passes; ++i) {
     const heap_counts before = heap_now();
-    n.events += one_pass().events;
+    const std::int64_t shift = static_cast<std::int64_t>(pass++) * corpus.period_ms;
+    for (std::size_t first = 0; first < corpus.batch.size(); first += k_batch_records) {
+      d.decode(corpus, first, std::min(first + k_batch_records, corpus.batch.size()), shift);
+      n.events += d.events().size();
+      mark = heap_now().allocations;
+      if (detect) s.run(d.events(), after_event);
+    }
     n.allocations += heap_now().allocations - before.allocations;
     n.records += corpus.batch.size();
   }

@@ -51,7 +51,8 @@ void BM_allocations(benchmark::State& state, bool detect) {
   const detect_corpus& c = generated_corpus();
   allocation_count n;
   for (auto _ : state) n = count_allocations(c, detect, 5);
-  state.counters["allocs_per_event"] = n.per_event();
+  state.counters["allocs_per_quiet_event"] = n.per_quiet_event();
+  state.counters["allocs_per_alert"] = n.alerts == 0 ? 0.0 : static_cast<double>(n.alert_allocations) / static_cast<double>(n.alerts);
   state.counters["allocs_per_record"] = static_cast<double>(n.allocations) / static_cast<double>(n.records);
   if (detect) state.counters["alerts_per_1k_events"] = 1000.0 * static_cast<double>(n.alerts) / static_cast<double>(n.events);
 }

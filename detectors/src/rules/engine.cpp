@@ -374,9 +374,27 @@ const rule_engine::key_group& rule_engine::key(std::uint32_t group, const normal
   return k;
 }
 
-bool rule_engine::announce(std::size_t index) noexcept {
+std::optional<std::int64_t> rule_engine::announce(std::size_t index, const normalized_event& ev) {
   detected_[index] = generation_;
-  return emits_[index];
+  if (!emits_[index]) return std::nullopt;
+  const compiled_rule& r = set_->rules[index];
+  if (r.suppress_ms <= 0) return 0;
+  rule_counters& c = counters_->counters[index];
+  rule_state& st = state_[index];
+  const std::int64_t ts = ev.ts_ms != k_absent ? ev.ts_ms : ev.ingest_ms;
+  suppress_state& s = st.suppression.touch(key(rule_keys_[index].suppress, ev).hash, ts);
+  if (ts < s.until_ms) {
+    ++s.folded;
+    c.suppressed.add();
+    return std::nullopt;
+  }
+  const std::int64_t folded = s.folded;
+  s.folded = 0;
+  s.until_ms = ts + r.suppress_ms;
+  // Keep a key's fold count for a while after its window so the next alert can report it.
+  c.expired.add(st.suppression.expire(ts - 2 * r.suppress_ms));
+  c.evicted.add(st.suppression.trim(r.max_keys));
+  return folded;
 }
 
 void rule_engine::on_event(const normalized_event& ev, alert_emitter& out) {
@@ -415,8 +433,8 @@ void rule_engine::on_rule(const class_rule& cr, const normalized_event& ev, aler
 
   switch (r.stateful) {
     case stateful_kind::none:
-      if (announce(index))
-        fire(index, ev, key(rule_keys_[index].by, ev).text, ev.event_id, {ts, 1, ts, {ev.ref}, {}, {}}, out);
+      if (const auto folded = announce(index, ev))
+        fire(index, ev, key(rule_keys_[index].by, ev).text, ev.event_id, *folded, {ts, 1, ts, {ev.ref}, {}, {}}, out);
       return;
     case stateful_kind::event_count:
     case stateful_kind::value_count: on_counting(index, ev, ts, out); return;
@@ -445,11 +463,11 @@ void rule_engine::on_counting(std::size_t index, const normalized_event& ev, std
                                       [](std::int64_t t, const auto& e) { return t < e.first; });
     if (ts > cutoff) evs.insert(pos, {ts, ev.ref});
     if (static_cast<std::int64_t>(evs.size()) >= r.threshold) {
-      if (announce(index)) {
+      if (const auto folded = announce(index, ev)) {
         detection d{evs.front().first, static_cast<std::int64_t>(evs.size()), evs.front().first, {}, {}, {}};
         d.refs.reserve(evs.size());
         for (const auto& e : evs) d.refs.push_back(e.second);
-        fire(index, ev, k.text, {}, std::move(d), out);
+        fire(index, ev, k.text, {}, *folded, std::move(d), out);
       }
       fired = true;
     }
@@ -468,7 +486,8 @@ void rule_engine::on_counting(std::size_t index, const normalized_event& ev, std
       }
       // Refs of values that left the window go too.
       std::erase_if(w.events, [&](const auto& e) { return e.first <= cutoff; });
-      if (static_cast<std::int64_t>(vals.size()) >= r.threshold && announce(index)) {
+      const auto folded = static_cast<std::int64_t>(vals.size()) >= r.threshold ? announce(index, ev) : std::nullopt;
+      if (folded) {
         std::int64_t first = ts;
         for (const auto& v : vals) first = std::min(first, v.second);
         detection d{first, static_cast<std::int64_t>(vals.size()), first, {}, {}, {}};
@@ -480,7 +499,7 @@ void rule_engine::on_counting(std::size_t index, const normalized_event& ev, std
           joined += f.mask == field_mask::name ? mask_name(v.first) : v.first;
         }
         d.evidence.emplace_back(std::string(f.name), std::move(joined));
-        fire(index, ev, k.text, {}, std::move(d), out);
+        fire(index, ev, k.text, {}, *folded, std::move(d), out);
       }
       fired = static_cast<std::int64_t>(vals.size()) >= r.threshold;
     }
@@ -520,10 +539,10 @@ void rule_engine::on_sum(std::size_t index, const normalized_event& ev, std::int
     first = std::min(first, x.first_ms);
   }
   if (total >= static_cast<double>(r.threshold)) {
-    if (announce(index)) {
+    if (const auto folded = announce(index, ev)) {
       detection d{first, std::llround(total), first, {}, {}, {}};
       for (const auto& x : b) d.refs.push_back(x.ref);
-      fire(index, ev, k.text, {}, std::move(d), out);
+      fire(index, ev, k.text, {}, *folded, std::move(d), out);
     }
     st.sums.erase(k.hash);
   }
@@ -615,7 +634,7 @@ void rule_engine::on_correlation(const class_rule& cr, const normalized_event& e
       }
     }
     if (!found) continue;
-    if (announce(index)) {
+    if (const auto folded = announce(index, ev)) {
       for (std::size_t i = 1; i < n; ++i)  // by time (insertion sort: at most 8 steps)
         for (std::size_t m = i; m > 0 && before(*chain[m], *chain[m - 1]); --m) std::swap(chain[m], chain[m - 1]);
       const std::int64_t first = chain[0]->ts;
@@ -627,7 +646,7 @@ void rule_engine::on_correlation(const class_rule& cr, const normalized_event& e
         sequence += fmt::format("{} {}", r.steps[chain[i]->step].name, iso8601_utc(chain[i]->ts));
       }
       d.evidence.emplace_back("sequence", std::move(sequence));
-      fire(index, ev, k.text, {}, std::move(d), out);
+      fire(index, ev, k.text, {}, *folded, std::move(d), out);
     }
     st.corr.erase(k.hash);
   }
@@ -676,14 +695,15 @@ void rule_engine::on_baseline(std::size_t index, const normalized_event& ev, std
       const double sigma = slot[1] == 0 ? 0.0 : decode(slot[1]);
       const bool over = (r.z > 0 && b.total > mean + r.z * sigma) ||
                         (r.ratio > 0 && b.total > r.ratio * mean);
-      if (over && announce(index)) {
+      const auto folded = over ? announce(index, ev) : std::nullopt;
+      if (folded) {
         const std::int64_t start = hour * k_hour_ms - k_macau_offset_ms;
         detection d{start, std::llround(b.total), b.bucket_first_ms, {ev.ref}, {}, estimate_text(mean)};
         d.evidence.emplace_back("baseline.slot", slot_name(*set_, r.slots, hour));
         d.evidence.emplace_back("baseline.mean", estimate_text(mean));
         d.evidence.emplace_back("baseline.sigma", estimate_text(sigma));
         d.evidence.emplace_back("baseline.value", number_text(b.total));
-        fire(index, ev, k.text, {}, std::move(d), out);
+        fire(index, ev, k.text, {}, *folded, std::move(d), out);
       }
       b.alerted = b.alerted || over;
     }
@@ -746,36 +766,21 @@ void rule_engine::on_first_seen(std::size_t index, const normalized_event& ev, s
       }
     }
   }
-  if (!found && ts - s.first_ms >= r.learn_ms && announce(index)) {
+  const auto folded = !found && ts - s.first_ms >= r.learn_ms ? announce(index, ev) : std::nullopt;
+  if (folded) {
     detection d{ts, static_cast<std::int64_t>(known), ts, {ev.ref}, {}, {}};
     d.evidence.emplace_back("first_seen.known", std::to_string(known));
-    fire(index, ev, k.text, value_, std::move(d), out);
+    fire(index, ev, k.text, value_, *folded, std::move(d), out);
   }
   c.expired.add(st.seen.expire(cutoff));
   c.evicted.add(st.seen.trim(r.max_keys));
 }
 
 void rule_engine::fire(std::size_t index, const normalized_event& ev, std::string_view key_text,
-                       std::string_view suffix, detection d, alert_emitter& out) {
+                       std::string_view suffix, std::int64_t folded, detection d, alert_emitter& out) {
   const compiled_rule& r = set_->rules[index];
   rule_counters& c = counters_->counters[index];
   const std::int64_t ts = ev.ts_ms != k_absent ? ev.ts_ms : ev.ingest_ms;
-  std::int64_t folded = 0;
-  if (r.suppress_ms > 0) {
-    rule_state& st = state_[index];
-    suppress_state& s = st.suppression.touch(key(rule_keys_[index].suppress, ev).hash, ts);
-    if (ts < s.until_ms) {
-      ++s.folded;
-      c.suppressed.add();
-      return;
-    }
-    folded = s.folded;
-    s.folded = 0;
-    s.until_ms = ts + r.suppress_ms;
-    // Keep a key's fold count for a while after its window so the next alert can report it.
-    c.expired.add(st.suppression.expire(ts - 2 * r.suppress_ms));
-    c.evicted.add(st.suppression.trim(r.max_keys));
-  }
 
   alert_key_.assign(key_text);
   if (!suffix.empty()) {

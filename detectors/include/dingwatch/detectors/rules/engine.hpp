@@ -124,9 +124,20 @@ class rule_engine final : public detector {
   [[nodiscard]] static std::size_t bytes_per_key(const compiled_rule& r);
 
  private:
+  /// `v` emptied, its block kept: what the states' `clear()` hand to their next key.
+  template <typename T>
+  static std::vector<T> recycled(std::vector<T>& v) noexcept {
+    v.clear();
+    return std::move(v);
+  }
   struct window_state {
     std::vector<std::pair<std::int64_t, event_ref>> events;  ///< sorted by time
     std::vector<std::pair<std::string, std::int64_t>> values;  ///< value_count
+    /// Empty, keeping the vectors' blocks for the table's next key (key_table.hpp).
+    void clear() noexcept {
+      events.clear();
+      values.clear();
+    }
   };
   struct sum_bucket {
     std::int64_t index = 0;  ///< ts / bucket width
@@ -136,6 +147,7 @@ class rule_engine final : public detector {
   };
   struct sum_state {
     std::vector<sum_bucket> buckets;  ///< sorted by index, at most 61
+    void clear() noexcept { buckets.clear(); }
   };
   struct corr_hit {
     std::int64_t ts = 0;
@@ -146,6 +158,7 @@ class rule_engine final : public detector {
   struct corr_state {
     std::vector<corr_hit> hits;  ///< at most 8 per step, newest kept
     std::int64_t latest_ms = 0;
+    void clear() noexcept { *this = corr_state{.hits = recycled(hits), .latest_ms = 0}; }
   };
   struct baseline_state {
     std::int64_t first_hour = 0;  ///< Macau-local hour index of the key's first bucket
@@ -154,6 +167,7 @@ class rule_engine final : public detector {
     double total = 0;             ///< current bucket's count or sum
     bool alerted = false;         ///< fired for the current bucket already
     std::vector<std::uint16_t> slots;  ///< per slot: log-coded mean, log-coded σ
+    void clear() noexcept { *this = baseline_state{.slots = recycled(slots)}; }
   };
   /// A first_seen value is only its hash; the table keeps its last sighting.
   struct seen_mark {};
@@ -165,6 +179,7 @@ class rule_engine final : public detector {
     /// Larger sets (users of a company, up to 4,096): looked up by hash, expired and
     /// evicted from their least recently seen end like keys.
     std::unique_ptr<key_table<seen_mark>> many;
+    void clear() noexcept { *this = seen_state{.values = recycled(values), .many = nullptr}; }
   };
   /// Above this `max_values` a first_seen set is a `seen_state::many` table.
   static constexpr std::size_t k_listed_values = 64;
@@ -213,19 +228,21 @@ class rule_engine final : public detector {
   /// the value was scanned lately, else by a Hyperscan scan (remembered for next time).
   void scan(std::uint32_t database, std::string_view text);
   const key_group& key(std::uint32_t group, const normalized_event& ev);
-  /// Marks rule `index` as detected on this event (correlations see it); true when its
-  /// alerts leave the engine, so a detection is worth building.
-  bool announce(std::size_t index) noexcept;
+  /// Marks rule `index` as detected on this event (correlations see it) and decides
+  /// whether an alert goes out: nothing when the rule's alerts do not leave the engine or
+  /// suppression folds this one (counted there), else how many were folded into it. Only
+  /// then is a detection worth building.
+  std::optional<std::int64_t> announce(std::size_t index, const normalized_event& ev);
   void on_rule(const class_rule& cr, const normalized_event& ev, alert_emitter& out);
   void on_counting(std::size_t index, const normalized_event& ev, std::int64_t ts, alert_emitter& out);
   void on_sum(std::size_t index, const normalized_event& ev, std::int64_t ts, alert_emitter& out);
   void on_correlation(const class_rule& cr, const normalized_event& ev, std::int64_t ts, alert_emitter& out);
   void on_baseline(std::size_t index, const normalized_event& ev, std::int64_t ts, alert_emitter& out);
   void on_first_seen(std::size_t index, const normalized_event& ev, std::int64_t ts, alert_emitter& out);
-  /// Emits an alert of rule `index` unless suppressed; its id names `key_text`, extended
-  /// by `|suffix` when `suffix` is not empty.
-  void fire(std::size_t index, const normalized_event& ev, std::string_view key_text,
-            std::string_view suffix, detection d, alert_emitter& out);
+  /// Emits an alert of rule `index` (`announce` let it through, `folded` alerts folded
+  /// into it); its id names `key_text`, extended by `|suffix` when `suffix` is not empty.
+  void fire(std::size_t index, const normalized_event& ev, std::string_view key_text, std::string_view suffix,
+            std::int64_t folded, detection d, alert_emitter& out);
   static int on_match(unsigned id, unsigned long long, unsigned long long, unsigned, void* ctx);
 
   void size_for_set();

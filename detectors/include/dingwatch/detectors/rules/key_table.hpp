@@ -13,6 +13,12 @@
 /// is an open-addressing table of entry numbers with linear probing and backward-shift
 /// deletion, at most 3/4 full. Nothing is allocated per lookup; a new key allocates only
 /// when the deque or the index grows.
+///
+/// A removed key's value is emptied with its `clear()` when `V` has one, which must leave
+/// it equal to a value-initialized `V` but may keep its heap blocks: keys come and go all
+/// the time (windows close, alerts reset them, idle users expire), and the next key
+/// reuses the blocks instead of allocating its own. Memory held that way is bounded by
+/// the most keys the table ever held; values without `clear()` are reset to `V{}`.
 
 #include <cstdint>
 #include <limits>
@@ -154,7 +160,7 @@ class key_table {
   void remove(std::size_t slot) noexcept {
     const std::uint32_t e = index_[slot] - 1;
     unlink(e);
-    at(e).value = V{};  // release what the value owns now, not when reused
+    recycle(at(e).value);
     at(e).next = free_;
     free_ = e;
     --size_;
@@ -169,6 +175,11 @@ class key_table {
       hole = s;
     }
     index_[hole] = 0;
+  }
+
+  static void recycle(V& v) noexcept {
+    if constexpr (requires { v.clear(); }) v.clear();
+    else v = V{};
   }
 
   void unlink(std::uint32_t e) noexcept {
