@@ -144,6 +144,34 @@ TEST_CASE("kind and action tests select the rules run on an event, negation incl
   CHECK(only_kind->by_class[rules::event_class(event_builder().set("event.kind", "audit").ev())].empty());
 }
 
+TEST_CASE("conditions tested together run cheapest first, with the same outcome", "[rules][predicate]") {
+  // Written costliest first: a pattern (a Hyperscan scan of the field), a CIDR test (an
+  // address parse), then a number; and an `any` whose first alternative is a pattern.
+  auto s = where(
+      "{file.name: {contains: Record}, source.ip: {cidr: 10.0.0.0/8}, file.size: {gt: 100},"
+      " any: [{chat.title: {contains: leak}}, {user.id: u1}]}");
+  normalized_event chat;
+  chat.kind = event_kind::chat;
+  const auto& list = s->by_class[rules::event_class(chat)];
+  REQUIRE(list.size() == 1);
+  std::vector<rules::cond_kind> order;
+  for (std::uint32_t i = list[0].first; i < list[0].first + list[0].count; ++i) order.push_back(s->nodes[s->residual[i]].kind);
+  CHECK(order == std::vector{rules::cond_kind::num_cmp, rules::cond_kind::cidr, rules::cond_kind::pattern,
+                             rules::cond_kind::any});
+  const rules::cond_node& any = s->nodes[s->residual[list[0].first + 3]];
+  REQUIRE(any.children.size() == 2);
+  CHECK(s->nodes[any.children[0]].kind == rules::cond_kind::str_in);
+  CHECK(s->nodes[any.children[1]].kind == rules::cond_kind::pattern);
+  const auto ev = [](const char* name, const char* ip, const char* size, const char* user) {
+    return event_builder().set("event.kind", "chat").set("file.name", name).set("source.ip", ip).set("file.size", size).set("user.id", user).ev();
+  };
+  CHECK(fires(s, ev("Record.pdf", "10.1.2.3", "200", "u1")));
+  CHECK_FALSE(fires(s, ev("Record.pdf", "10.1.2.3", "200", "u2")));
+  CHECK_FALSE(fires(s, ev("Record.pdf", "10.1.2.3", "50", "u1")));
+  CHECK_FALSE(fires(s, ev("Record.pdf", "11.1.2.3", "200", "u1")));
+  CHECK_FALSE(fires(s, ev("notes.pdf", "10.1.2.3", "200", "u1")));
+}
+
 TEST_CASE("a kind or action name that never occurs is a warning", "[rules][predicate]") {
   const auto loaded = rules::load_rules_text(rule_with("      where: {event.action: [download, dowload]}"), "t.yaml");
   REQUIRE(loaded.rules);

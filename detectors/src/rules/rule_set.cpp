@@ -246,6 +246,34 @@ bool collect_residual(rule_set& set, std::uint32_t index, std::size_t cls) {
   return true;
 }
 
+/// A rough cost of testing condition `index`: a pattern may cost a Hyperscan scan of its
+/// field (hundreds of instructions, a dozen cache misses), a CIDR test an address parse,
+/// a string list a binary search; most other tests read one field of the event.
+unsigned test_cost(const rule_set& set, std::uint32_t index) {
+  const cond_node& n = set.nodes[index];
+  switch (n.kind) {
+    case cond_kind::all:
+    case cond_kind::any:
+    case cond_kind::negate: {
+      unsigned sum = 1;
+      for (const auto c : n.children) sum += test_cost(set, c);
+      return sum;
+    }
+    case cond_kind::pattern: return 64;
+    case cond_kind::cidr: return 8;
+    case cond_kind::str_in: return 2;
+    default: return 1;
+  }
+}
+
+/// Orders conditions that are tested together (conjuncts, alternatives) cheapest first:
+/// they have no side effects, so only the work done before one decides changes.
+void cheapest_first(const rule_set& set, std::vector<std::uint32_t>::iterator first,
+                    std::vector<std::uint32_t>::iterator last) {
+  std::stable_sort(first, last,
+                   [&](std::uint32_t a, std::uint32_t b) { return test_cost(set, a) < test_cost(set, b); });
+}
+
 }  // namespace
 
 void classify_rules(rule_set& set) {
@@ -296,6 +324,20 @@ void classify_rules(rule_set& set) {
       }
     }
   }
+
+  for (auto& n : set.nodes)
+    if (n.kind == cond_kind::all || n.kind == cond_kind::any) cheapest_first(set, n.children.begin(), n.children.end());
+  const auto range = [&](std::uint32_t first, std::uint32_t count) {
+    const auto begin = set.residual.begin() + first;
+    cheapest_first(set, begin, begin + count);
+  };
+  for (const auto& list : set.by_class)
+    for (const auto& cr : list) {
+      const stateful_kind k = set.rules[cr.rule].stateful;
+      if (k != stateful_kind::temporal && k != stateful_kind::temporal_ordered) range(cr.first, cr.count);
+    }
+  for (const auto& cs : set.class_steps)
+    if (cs.rule < 0) range(cs.first, cs.count);
 }
 
 bool rule_set::is_holiday(std::int64_t day) const noexcept {
