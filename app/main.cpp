@@ -208,7 +208,8 @@ int main(int argc, char** argv) {
   auto* bench_cmd = app.add_subcommand(
       "bench",
       "measure issue #9's performance figures (one core, Kafka, shard scaling, latency, memory, allocations) and "
-      "print one table; takes ~10 minutes (--quick: ~1); exit code 0 whether targets are met or not");
+      "print one table; takes ~2 minutes on an idle 2-core machine, more under load (--quick: ~1); "
+      "exit code 0 whether targets are met or not");
   bench_cmd->add_option("--figures", bench.figures, "only these, comma-separated (default: all)")
       ->delimiter(',')
       ->check(CLI::IsMember({"one-core", "kafka", "scaling", "latency", "memory", "allocations"}));
