@@ -160,18 +160,20 @@ TEST_CASE("alerts fired by dingwatch demo reach Alertmanager with their labels, 
     families.insert(alert["rule"]["family"].get<std::string>());
   }
 
-  // Down: the pipeline keeps going and what it fires waits in the spool.
+  // Down: the pipeline keeps going and what it fires waits in the spool. The spool may
+  // also hold alerts written before (at-least-once: a POST Alertmanager took but did not
+  // answer before it stopped, or an id fired again); what counts is that new ones arrive.
   am.stop();
-  const std::size_t before_outage = alerts_by_id(alerts_file).size();
+  std::set<std::string> before_outage;
+  for (const auto& [id, alert] : alerts_by_id(alerts_file)) before_outage.insert(id);
   std::set<std::string> spooled;
   REQUIRE(eventually(
       [&] {
         spooled = spooled_ids(spool_file);
-        return spooled.size() >= 5;
+        return std::count_if(spooled.begin(), spooled.end(),
+                             [&](const auto& id) { return !before_outage.contains(id); }) >= 5;
       },
       45s));
-  CHECK(alerts_by_id(alerts_file).size() > before_outage);  // not stalled: the spool absorbs the outage
-  for (const auto& id : spooled) CHECK(!written.contains(id));
 
   // Back: the spooled alerts are delivered.
   am.start();
