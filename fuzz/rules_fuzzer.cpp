@@ -19,6 +19,7 @@ dingwatch::rules::load_limits fuzz_limits() {
   dingwatch::rules::load_limits l;
   l.max_yaml_nodes /= 10;
   l.max_values /= 10;
+  l.max_condition_nodes /= 10;
   l.max_regex_cost_per_load /= 10;
   return l;
 }

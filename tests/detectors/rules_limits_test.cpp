@@ -114,6 +114,38 @@ TEST_CASE("conditions nested deeper than the limit are rejected", "[rules][limit
   CHECK_THAT(d.hint, Catch::Contains("flatten"));
 }
 
+TEST_CASE("a condition whose macros expand past the limit is refused, counted without expanding", "[rules][limits]") {
+  // Each macro uses the previous one twice: 2^levels tests per event, and the compiler
+  // specializes the condition per event class. 14 levels took 5 s and 600 MB to load
+  // before this limit (the Sigma fuzzer found it).
+  const auto doubling = [](int levels) {
+    std::string yaml = "macros:\n  m0: {any: [{event.kind: audit}, {user.id: z}, {user.id: w}]}\n";
+    for (int k = 1; k <= levels; ++k)
+      yaml += fmt::format("  m{0}: {{any: [{{macro: m{1}}}, {{all: [{{macro: m{1}}}, {{user.id: b{0}}}]}}]}}\n", k, k - 1);
+    return yaml + rule_with(fmt::format("      where: {{macro: m{}}}", levels));
+  };
+  // 2^levels × 7 − 3 tests once expanded: 7,165 at 10 levels, 14,333 at 11.
+  const auto loaded = rules::load_rules_text(doubling(10), "macros.yaml");
+  REQUIRE(loaded.ok());
+  CHECK(fires(loaded.rules, event_builder().set("event.kind", "audit").ev()));
+  const auto d = only_error(rules::load_rules_text(doubling(11), "macros.yaml"));
+  CHECK(d.message == "rule 'T-1' has a condition of more than 10000 tests once its macros are expanded");
+  CHECK(d.where.file == "macros.yaml");
+  CHECK(d.where.line == 15);  // the rule, after 13 lines of macros and `rules:`
+  CHECK_THAT(d.hint, Catch::Contains("doubles"));
+  // Far past it (deeper would hit the nesting limit), counting stops at the limit.
+  CHECK(only_error(rules::load_rules_text(doubling(14), "macros.yaml")).message ==
+        "rule 'T-1' has a condition of more than 10000 tests once its macros are expanded");
+  // Exceptions count too.
+  rules::load_limits small;
+  small.max_condition_nodes = 100;
+  const auto e = only_error(rules::load_rules_text(
+      doubling(4).substr(0, doubling(4).find("rules:")) +
+          rule_with("      where: {event.kind: audit}", "    exceptions: [{macro: m4}]\n"),
+      "macros.yaml", small));
+  CHECK_THAT(e.message, Catch::Contains("more than 100 tests"));
+}
+
 TEST_CASE("Hyperscan's own limits surface as diagnostics", "[rules][limits]") {
   // Too large for Hyperscan's start-of-match tracking: a bounded repeat this wide. The
   // complexity limit refuses it first by default, so it is raised here.

@@ -187,6 +187,7 @@ class loader {
       diags_.warning(*calendar_use_, "`holiday`/`workday` without a holiday calendar in this load: only weekends count",
                      "load the default pack's holidays.yaml too, or add `holidays:` (docs/rules.md)");
     resolve_correlations();
+    check_expanded_sizes();
     build_databases();
 
     load_result result;
@@ -211,6 +212,31 @@ class loader {
   diagnostics& diags() { return diags_; }
 
  private:
+  /// Refuses conditions too large once their macros are expanded (`max_condition_nodes`).
+  void check_expanded_sizes() {
+    const std::uint64_t cap = limits_.max_condition_nodes + 1;
+    std::vector<std::uint64_t> size(set_->nodes.size(), 0);  // 0: not yet counted
+    const auto expanded = [&](auto&& self, std::uint32_t index) -> std::uint64_t {
+      if (index >= size.size()) return 1;  // a rule that failed to load has no condition yet
+      if (size[index] != 0) return size[index];
+      std::uint64_t n = 1;
+      for (const auto c : set_->nodes[index].children) n = std::min(cap, n + self(self, c));
+      return size[index] = n;
+    };
+    for (const auto& r : set_->rules) {
+      std::uint64_t largest = expanded(expanded, r.condition);
+      for (const auto e : r.exceptions) largest = std::max(largest, expanded(expanded, e));
+      for (const auto& st : r.steps)
+        if (st.rule < 0) largest = std::max(largest, expanded(expanded, st.condition));
+      if (largest <= limits_.max_condition_nodes) continue;
+      diags_.error(r.where,
+                   fmt::format("rule '{}' has a condition of more than {} tests once its macros are expanded",
+                               r.id, limits_.max_condition_nodes),
+                   "a macro used twice inside a macro used twice… doubles at every level; test the common part "
+                   "once, or use a list of values instead of alternatives");
+    }
+  }
+
   // ---- helpers ----------------------------------------------------------------
 
   source_location at(const YAML::Node& n) const {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <optional>
 #include <tuple>
 
 #include "dingwatch/core/event.hpp"
@@ -191,10 +192,22 @@ struct residual_node {
   std::uint32_t node = 0;
 };
 
+/// What `specialize` made of each source node for the class at hand: a macro used in
+/// several places is specialized (and its narrower node built) once per class.
+using specialized = std::vector<std::optional<residual_node>>;
+residual_node specialize_once(rule_set& set, std::uint32_t index, std::size_t cls, specialized& done);
+
 /// Partially evaluates condition `index` for class `cls`: conditions the class decides
 /// (exact bounds) fold away, `any` keeps only the alternatives the class admits, and
 /// a changed `all` / `any` / `not` becomes a new node appended to `set.nodes`.
-residual_node specialize(rule_set& set, std::uint32_t index, std::size_t cls) {
+residual_node specialize(rule_set& set, std::uint32_t index, std::size_t cls, specialized& done) {
+  if (done[index]) return *done[index];
+  const residual_node r = specialize_once(set, index, cls, done);
+  done[index] = r;
+  return r;
+}
+
+residual_node specialize_once(rule_set& set, std::uint32_t index, std::size_t cls, specialized& done) {
   const class_bound b = bound_of(set, index);
   if (!admitted(b.classes, cls)) return {residual_node::fails};
   if (b.exact) return {residual_node::holds};
@@ -214,7 +227,7 @@ residual_node specialize(rule_set& set, std::uint32_t index, std::size_t cls) {
       const bool all = kind == cond_kind::all;
       std::vector<std::uint32_t> kept;
       for (const auto c : children) {
-        const residual_node r = specialize(set, c, cls);
+        const residual_node r = specialize(set, c, cls, done);
         if (r.what == residual_node::test) kept.push_back(r.node);
         else if ((r.what == residual_node::holds) != all) return r;  // decides the whole node
       }
@@ -223,7 +236,7 @@ residual_node specialize(rule_set& set, std::uint32_t index, std::size_t cls) {
       return build(kind, std::move(kept));
     }
     case cond_kind::negate: {
-      const residual_node r = specialize(set, children[0], cls);
+      const residual_node r = specialize(set, children[0], cls, done);
       if (r.what == residual_node::holds) return {residual_node::fails};
       if (r.what == residual_node::fails) return {residual_node::holds};
       return build(kind, {r.node});
@@ -234,8 +247,8 @@ residual_node specialize(rule_set& set, std::uint32_t index, std::size_t cls) {
 
 /// The conjuncts of condition `index` left to test on class `cls`, appended to
 /// `set.residual` (an `all` opens up); false when the condition cannot hold there.
-bool collect_residual(rule_set& set, std::uint32_t index, std::size_t cls) {
-  const residual_node r = specialize(set, index, cls);
+bool collect_residual(rule_set& set, std::uint32_t index, std::size_t cls, specialized& done) {
+  const residual_node r = specialize(set, index, cls, done);
   if (r.what != residual_node::test) return r.what == residual_node::holds;
   if (set.nodes[r.node].kind != cond_kind::all) {
     set.residual.push_back(r.node);
@@ -246,32 +259,31 @@ bool collect_residual(rule_set& set, std::uint32_t index, std::size_t cls) {
   return true;
 }
 
-/// A rough cost of testing condition `index`: a pattern may cost a Hyperscan scan of its
-/// field (hundreds of instructions, a dozen cache misses), a CIDR test an address parse,
-/// a string list a binary search; most other tests read one field of the event.
-unsigned test_cost(const rule_set& set, std::uint32_t index) {
-  const cond_node& n = set.nodes[index];
-  switch (n.kind) {
-    case cond_kind::all:
-    case cond_kind::any:
-    case cond_kind::negate: {
-      unsigned sum = 1;
-      for (const auto c : n.children) sum += test_cost(set, c);
-      return sum;
+/// A rough cost of testing each node: a pattern may cost a Hyperscan scan of its field
+/// (hundreds of instructions, a dozen cache misses), a CIDR test an address parse, a
+/// string list a binary search; most other tests read one field of the event; all / any /
+/// not cost their children. Counted once per node (macros are shared), saturating.
+std::vector<std::uint32_t> test_costs(const rule_set& set) {
+  std::vector<std::uint32_t> cost(set.nodes.size(), 0);  // 0: not yet counted
+  const auto of = [&](auto&& self, std::uint32_t index) -> std::uint32_t {
+    if (cost[index] != 0) return cost[index];
+    const cond_node& n = set.nodes[index];
+    std::uint64_t c = 1;
+    switch (n.kind) {
+      case cond_kind::all:
+      case cond_kind::any:
+      case cond_kind::negate:
+        for (const auto child : n.children) c = std::min<std::uint64_t>(c + self(self, child), 1u << 30);
+        break;
+      case cond_kind::pattern: c = 64; break;
+      case cond_kind::cidr: c = 8; break;
+      case cond_kind::str_in: c = 2; break;
+      default: break;
     }
-    case cond_kind::pattern: return 64;
-    case cond_kind::cidr: return 8;
-    case cond_kind::str_in: return 2;
-    default: return 1;
-  }
-}
-
-/// Orders conditions that are tested together (conjuncts, alternatives) cheapest first:
-/// they have no side effects, so only the work done before one decides changes.
-void cheapest_first(const rule_set& set, std::vector<std::uint32_t>::iterator first,
-                    std::vector<std::uint32_t>::iterator last) {
-  std::stable_sort(first, last,
-                   [&](std::uint32_t a, std::uint32_t b) { return test_cost(set, a) < test_cost(set, b); });
+    return cost[index] = static_cast<std::uint32_t>(c);
+  };
+  for (std::uint32_t i = 0; i < set.nodes.size(); ++i) of(of, i);
+  return cost;
 }
 
 }  // namespace
@@ -298,6 +310,7 @@ void classify_rules(rule_set& set) {
   set.residual.clear();
   set.class_steps.clear();
   for (std::size_t cls = 0; cls < k_event_classes; ++cls) {
+    specialized done(set.nodes.size());  // nodes built for this class are never specialized
     auto& list = set.by_class[cls];
     list.clear();
     for (const auto i : order) {
@@ -305,7 +318,7 @@ void classify_rules(rule_set& set) {
       if (!admitted(r.admits, cls)) continue;
       const auto first = static_cast<std::uint32_t>(set.residual.size());
       if (r.stateful != stateful_kind::temporal && r.stateful != stateful_kind::temporal_ordered) {
-        if (collect_residual(set, r.condition, cls))
+        if (collect_residual(set, r.condition, cls, done))
           list.push_back({i, first, static_cast<std::uint32_t>(set.residual.size()) - first});
         else
           set.residual.resize(first);
@@ -317,7 +330,7 @@ void classify_rules(rule_set& set) {
         cs.rule = st.rule;
         if (st.rule < 0) {
           cs.first = static_cast<std::uint32_t>(set.residual.size());
-          cs.possible = collect_residual(set, st.condition, cls);
+          cs.possible = collect_residual(set, st.condition, cls, done);
           cs.count = static_cast<std::uint32_t>(set.residual.size()) - cs.first;
         }
         set.class_steps.push_back(cs);
@@ -325,11 +338,17 @@ void classify_rules(rule_set& set) {
     }
   }
 
+  // Conditions tested together (conjuncts, alternatives) run cheapest first: they have no
+  // side effects, so only the work done before one decides changes.
+  const std::vector<std::uint32_t> cost = test_costs(set);
+  const auto cheapest_first = [&](std::vector<std::uint32_t>::iterator first, std::vector<std::uint32_t>::iterator last) {
+    std::stable_sort(first, last, [&](std::uint32_t a, std::uint32_t b) { return cost[a] < cost[b]; });
+  };
   for (auto& n : set.nodes)
-    if (n.kind == cond_kind::all || n.kind == cond_kind::any) cheapest_first(set, n.children.begin(), n.children.end());
+    if (n.kind == cond_kind::all || n.kind == cond_kind::any) cheapest_first(n.children.begin(), n.children.end());
   const auto range = [&](std::uint32_t first, std::uint32_t count) {
     const auto begin = set.residual.begin() + first;
-    cheapest_first(set, begin, begin + count);
+    cheapest_first(begin, begin + count);
   };
   for (const auto& list : set.by_class)
     for (const auto& cr : list) {

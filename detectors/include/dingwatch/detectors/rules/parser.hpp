@@ -75,6 +75,11 @@ struct load_limits {
   std::size_t max_patterns_per_field = 10'000;     ///< patterns in one field's database
   std::size_t max_pattern_bytes_per_field = 1u << 20;  ///< their total size
   int max_condition_depth = 32;                    ///< nested all/any/not/macro levels
+  /// Tests in one condition (a rule's `where`, an exception, a macro step) with every
+  /// macro expanded where it is used: a macro used twice inside another used twice…
+  /// doubles per level, and evaluation (per event) and compilation (per event class)
+  /// follow the expanded size.
+  std::size_t max_condition_nodes = 10'000;
   /// One pattern's estimated automaton (states once bounded repeats are unrolled; `.` 4,
   /// \d 16, \w 128; ×8 with `validate`): Hyperscan's compile time and memory grow with it,
   /// about a second at the limit.
