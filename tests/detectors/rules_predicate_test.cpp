@@ -162,14 +162,17 @@ TEST_CASE("conditions tested together run cheapest first, with the same outcome"
   REQUIRE(any.children.size() == 2);
   CHECK(s->nodes[any.children[0]].kind == rules::cond_kind::str_in);
   CHECK(s->nodes[any.children[1]].kind == rules::cond_kind::pattern);
-  const auto ev = [](const char* name, const char* ip, const char* size, const char* user) {
-    return event_builder().set("event.kind", "chat").set("file.name", name).set("source.ip", ip).set("file.size", size).set("user.id", user).ev();
+  // The builder owns the event's strings: it must live while the event is used.
+  const auto fires_on = [&](const char* name, const char* ip, const char* size, const char* user) {
+    event_builder b;
+    b.set("event.kind", "chat").set("file.name", name).set("source.ip", ip).set("file.size", size).set("user.id", user);
+    return fires(s, b.ev());
   };
-  CHECK(fires(s, ev("Record.pdf", "10.1.2.3", "200", "u1")));
-  CHECK_FALSE(fires(s, ev("Record.pdf", "10.1.2.3", "200", "u2")));
-  CHECK_FALSE(fires(s, ev("Record.pdf", "10.1.2.3", "50", "u1")));
-  CHECK_FALSE(fires(s, ev("Record.pdf", "11.1.2.3", "200", "u1")));
-  CHECK_FALSE(fires(s, ev("notes.pdf", "10.1.2.3", "200", "u1")));
+  CHECK(fires_on("Record.pdf", "10.1.2.3", "200", "u1"));
+  CHECK_FALSE(fires_on("Record.pdf", "10.1.2.3", "200", "u2"));
+  CHECK_FALSE(fires_on("Record.pdf", "10.1.2.3", "50", "u1"));
+  CHECK_FALSE(fires_on("Record.pdf", "11.1.2.3", "200", "u1"));
+  CHECK_FALSE(fires_on("notes.pdf", "10.1.2.3", "200", "u1"));
 }
 
 TEST_CASE("a kind or action name that never occurs is a warning", "[rules][predicate]") {
