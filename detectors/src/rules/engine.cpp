@@ -31,6 +31,11 @@ std::uint16_t encode(double v) noexcept {
 }
 double decode(std::uint16_t c) noexcept { return std::exp2(c / 1024.0) - 1.0; }
 
+/// The time windows and suppression go by: the event's own, else when it was received.
+std::int64_t event_time(const normalized_event& ev) noexcept {
+  return ev.ts_ms != k_absent ? ev.ts_ms : ev.ingest_ms;
+}
+
 std::size_t slot_count(baseline_slots s) noexcept {
   return s == baseline_slots::hour_of_week ? 168 : 48;
 }
@@ -381,7 +386,7 @@ std::optional<std::int64_t> rule_engine::announce(std::size_t index, const norma
   if (r.suppress_ms <= 0) return 0;
   rule_counters& c = counters_->counters[index];
   rule_state& st = state_[index];
-  const std::int64_t ts = ev.ts_ms != k_absent ? ev.ts_ms : ev.ingest_ms;
+  const std::int64_t ts = event_time(ev);
   suppress_state& s = st.suppression.touch(key(rule_keys_[index].suppress, ev).hash, ts);
   if (ts < s.until_ms) {
     ++s.folded;
@@ -417,7 +422,7 @@ void rule_engine::on_rule(const class_rule& cr, const normalized_event& ev, aler
   const std::size_t index = cr.rule;
   const compiled_rule& r = set_->rules[index];
   rule_counters& c = counters_->counters[index];
-  const std::int64_t ts = ev.ts_ms != k_absent ? ev.ts_ms : ev.ingest_ms;
+  const std::int64_t ts = event_time(ev);
   if (r.stateful == stateful_kind::temporal || r.stateful == stateful_kind::temporal_ordered) {
     on_correlation(cr, ev, ts, out);
     return;
@@ -780,7 +785,7 @@ void rule_engine::fire(std::size_t index, const normalized_event& ev, std::strin
                        std::string_view suffix, std::int64_t folded, detection d, alert_emitter& out) {
   const compiled_rule& r = set_->rules[index];
   rule_counters& c = counters_->counters[index];
-  const std::int64_t ts = ev.ts_ms != k_absent ? ev.ts_ms : ev.ingest_ms;
+  const std::int64_t ts = event_time(ev);
 
   alert_key_.assign(key_text);
   if (!suffix.empty()) {
