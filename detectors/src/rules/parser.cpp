@@ -214,20 +214,16 @@ class loader {
  private:
   /// Refuses conditions too large once their macros are expanded (`max_condition_nodes`).
   void check_expanded_sizes() {
-    const std::uint64_t cap = limits_.max_condition_nodes + 1;
-    std::vector<std::uint64_t> size(set_->nodes.size(), 0);  // 0: not yet counted
-    const auto expanded = [&](auto&& self, std::uint32_t index) -> std::uint64_t {
-      if (index >= size.size()) return 1;  // a rule that failed to load has no condition yet
-      if (size[index] != 0) return size[index];
-      std::uint64_t n = 1;
-      for (const auto c : set_->nodes[index].children) n = std::min(cap, n + self(self, c));
-      return size[index] = n;
+    const std::vector<std::uint64_t> size =
+        expanded_weights(*set_, limits_.max_condition_nodes + 1, [](const cond_node&) -> std::uint64_t { return 1; });
+    const auto expanded = [&](std::uint32_t index) -> std::uint64_t {
+      return index < size.size() ? size[index] : 1;  // a rule that failed to load has no condition yet
     };
     for (const auto& r : set_->rules) {
-      std::uint64_t largest = expanded(expanded, r.condition);
-      for (const auto e : r.exceptions) largest = std::max(largest, expanded(expanded, e));
+      std::uint64_t largest = expanded(r.condition);
+      for (const auto e : r.exceptions) largest = std::max(largest, expanded(e));
       for (const auto& st : r.steps)
-        if (st.rule < 0) largest = std::max(largest, expanded(expanded, st.condition));
+        if (st.rule < 0) largest = std::max(largest, expanded(st.condition));
       if (largest <= limits_.max_condition_nodes) continue;
       diags_.error(r.where,
                    fmt::format("rule '{}' has a condition of more than {} tests once its macros are expanded",

@@ -259,34 +259,33 @@ bool collect_residual(rule_set& set, std::uint32_t index, std::size_t cls, speci
   return true;
 }
 
-/// A rough cost of testing each node: a pattern may cost a Hyperscan scan of its field
-/// (hundreds of instructions, a dozen cache misses), a CIDR test an address parse, a
-/// string list a binary search; most other tests read one field of the event; all / any /
-/// not cost their children. Counted once per node (macros are shared), saturating.
-std::vector<std::uint32_t> test_costs(const rule_set& set) {
-  std::vector<std::uint32_t> cost(set.nodes.size(), 0);  // 0: not yet counted
-  const auto of = [&](auto&& self, std::uint32_t index) -> std::uint32_t {
-    if (cost[index] != 0) return cost[index];
-    const cond_node& n = set.nodes[index];
-    std::uint64_t c = 1;
-    switch (n.kind) {
-      case cond_kind::all:
-      case cond_kind::any:
-      case cond_kind::negate:
-        for (const auto child : n.children) c = std::min<std::uint64_t>(c + self(self, child), 1u << 30);
-        break;
-      case cond_kind::pattern: c = 64; break;
-      case cond_kind::cidr: c = 8; break;
-      case cond_kind::str_in: c = 2; break;
-      default: break;
-    }
-    return cost[index] = static_cast<std::uint32_t>(c);
-  };
-  for (std::uint32_t i = 0; i < set.nodes.size(); ++i) of(of, i);
-  return cost;
+/// A rough cost of testing a node by itself: a pattern may cost a Hyperscan scan of its
+/// field (hundreds of instructions, a dozen cache misses), a CIDR test an address parse,
+/// a string list a binary search; most other tests read one field of the event.
+std::uint64_t own_test_cost(const cond_node& n) {
+  switch (n.kind) {
+    case cond_kind::pattern: return 64;
+    case cond_kind::cidr: return 8;
+    case cond_kind::str_in: return 2;
+    default: return 1;
+  }
 }
 
 }  // namespace
+
+std::vector<std::uint64_t> expanded_weights(const rule_set& set, std::uint64_t cap,
+                                            std::uint64_t (*own)(const cond_node&)) {
+  std::vector<std::uint64_t> weight(set.nodes.size(), 0);  // 0: not yet counted
+  const auto of = [&](auto&& self, std::uint32_t index) -> std::uint64_t {
+    if (weight[index] != 0) return weight[index];
+    const cond_node& n = set.nodes[index];
+    std::uint64_t w = std::min(cap, std::max<std::uint64_t>(own(n), 1));
+    for (const auto child : n.children) w = std::min(cap, w + self(self, child));
+    return weight[index] = w;
+  };
+  for (std::uint32_t i = 0; i < set.nodes.size(); ++i) of(of, i);
+  return weight;
+}
 
 void classify_rules(rule_set& set) {
   const auto classify = [&](compiled_rule& r) {
@@ -340,7 +339,7 @@ void classify_rules(rule_set& set) {
 
   // Conditions tested together (conjuncts, alternatives) run cheapest first: they have no
   // side effects, so only the work done before one decides changes.
-  const std::vector<std::uint32_t> cost = test_costs(set);
+  const std::vector<std::uint64_t> cost = expanded_weights(set, 1u << 30, own_test_cost);
   const auto cheapest_first = [&](std::vector<std::uint32_t>::iterator first, std::vector<std::uint32_t>::iterator last) {
     std::stable_sort(first, last, [&](std::uint32_t a, std::uint32_t b) { return cost[a] < cost[b]; });
   };

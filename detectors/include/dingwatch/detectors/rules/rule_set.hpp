@@ -291,6 +291,12 @@ class rule_set {
   [[nodiscard]] int find_rule(std::string_view id) const noexcept;
 };
 
+/// Per node: its own weight (`own`) plus its children's, a node shared by several parents
+/// (a macro) counted at every use as if expanded, saturating at `cap`; computed once per
+/// node. With weight 1 it is the number of tests once macros are expanded.
+std::vector<std::uint64_t> expanded_weights(const rule_set& set, std::uint64_t cap,
+                                            std::uint64_t (*own)(const cond_node&));
+
 /// Fills every rule's `admits` from its conditions (`event.kind` / `event.action` tests
 /// narrow it; anything else may hold on any class), then `by_class` and `residual`: each
 /// condition partially evaluated per class (what the class decides folds away, `any`
