@@ -1,6 +1,8 @@
 // The stateful kinds beyond counting: value_sum, temporal, temporal_ordered, baseline,
 // first_seen; per-rule counters and their process-wide collector.
 
+#include <cmath>
+
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
@@ -297,6 +299,35 @@ TEST_CASE("baseline: quiet hours decay a slot's mean as one zero per hour would"
   for (const auto& [k, v] : f.sink.alerts[0].evidence)
     if (k == "baseline.mean") mean = v;
   CHECK(mean == "2");
+}
+
+TEST_CASE("baseline: quiet hours decay a slot's spread as one zero per hour would", "[rules][baseline]") {
+  // alpha 0.5, hour_of_week, Monday 10:00: 8 downloads in week 0 and 2 in week 1 leave
+  // the slot at mean 5, variance 9 once week 1's bucket closes in week 4; the quiet
+  // Mondays of weeks 2 and 3 fold two zeros. Folded one at a time (m ← m/2,
+  // v ← (v + m²/2)/2): mean 1.25, variance 6.9375, σ 2.63.
+  const auto set = baseline_rule("{by: [user.id], slots: hour_of_week, alpha: 0.5, warmup: 7d, ratio: 1.6, min: 1}");
+  feeder f(set);
+  const auto monday = macau(10, 0, 0, 2);  // Monday 2026-11-02 10:00 Macau
+  for (int i = 0; i < 8; ++i) download(f, monday + i * k_min);
+  for (int i = 0; i < 2; ++i) download(f, monday + 7 * k_day + i * k_min);
+  double m = 5, v = 9;
+  for (int quiet = 0; quiet < 2; ++quiet) {
+    v = (v + m * m / 2) / 2;
+    m /= 2;
+  }
+  REQUIRE(m == 1.25);
+  REQUIRE(v == 6.9375);
+  const auto week4 = monday + 28 * k_day;
+  for (int i = 0; i < 3; ++i) download(f, week4 + i * k_min);  // 3 > 1.6 × 1.25 at the 3rd
+  REQUIRE(f.sink.alerts.size() == 1);
+  std::string mean, sigma;
+  for (const auto& [k, val] : f.sink.alerts[0].evidence) {
+    if (k == "baseline.mean") mean = val;
+    if (k == "baseline.sigma") sigma = val;
+  }
+  CHECK(mean == "1.25");
+  CHECK(sigma == fmt::format("{:.3g}", std::sqrt(v)));
 }
 
 TEST_CASE("baseline diagnostics", "[rules][baseline][diagnostics]") {

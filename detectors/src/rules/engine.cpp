@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 #include "dingwatch/core/mask.hpp"
@@ -82,6 +83,38 @@ void fold(std::uint16_t* slot, double x, double alpha) noexcept {
   var = (1 - alpha) * (var + diff * incr);
   slot[0] = encode(m);
   slot[1] = encode(std::sqrt(std::max(var, 0.0)));
+}
+/// `k` quiet hours of one slot at once: what `k` calls of `fold(slot, 0, alpha)` compute,
+/// in closed form (one decode and encode instead of k). With d = (1 − α)^k a zero decays
+/// the mean m to d·m and the variance v to d·(v + m²·(1 − d)).
+void fold_zeros(std::uint16_t* slot, std::uint32_t k, double alpha) noexcept {
+  if (slot[0] == k_unobserved) {  // the first zero makes it (0, 0), which zeros keep
+    slot[0] = slot[1] = 0;
+    return;
+  }
+  const double m = decode(slot[0]);
+  const double sd = decode(slot[1]);
+  const double d = std::pow(1 - alpha, static_cast<double>(k));
+  slot[0] = encode(d * m);
+  slot[1] = encode(std::sqrt(std::max(d * (sd * sd + m * m * (1 - d)), 0.0)));
+}
+/// Folds a zero into every slot once per hour of [from, to): counts the hours per slot
+/// (the Macau day's kind looked up once per day), then folds each slot's count at once.
+void fold_quiet_hours(const rule_set& set, baseline_slots s, std::vector<std::uint16_t>& slots,
+                      std::int64_t from, std::int64_t to, double alpha) {
+  std::array<std::uint32_t, 168> hours{};
+  std::int64_t day = std::numeric_limits<std::int64_t>::min();
+  std::size_t base = 0;  // the day's first slot
+  for (std::int64_t h = from; h < to; ++h) {
+    if (day_of(h) != day) {
+      day = day_of(h);
+      base = s == baseline_slots::hour_of_week ? static_cast<std::size_t>(weekday_of(h)) * 24
+                                                : (off_day(set, h) ? 24 : 0);
+    }
+    ++hours[base + static_cast<std::size_t>(((h % 24) + 24) % 24)];
+  }
+  for (std::size_t i = 0; i < slot_count(s); ++i)
+    if (hours[i] > 0) fold_zeros(&slots[2 * i], hours[i], alpha);
 }
 std::string number_text(double v) {
   if (std::fabs(v) < 9e15) return fmt::format("{}", std::llround(v));
@@ -684,7 +717,7 @@ void rule_engine::on_baseline(std::size_t index, const normalized_event& ev, std
     // rounds of the slots: older gaps have decayed by then).
     fold(&b.slots[2 * slot_of(*set_, r.slots, b.hour)], b.total, r.alpha);
     const std::int64_t from = std::max(b.hour + 1, hour - static_cast<std::int64_t>(8 * nslots));
-    for (std::int64_t h = from; h < hour; ++h) fold(&b.slots[2 * slot_of(*set_, r.slots, h)], 0, r.alpha);
+    fold_quiet_hours(*set_, r.slots, b.slots, from, hour, r.alpha);
     b.hour = hour;
     b.total = 0;
     b.alerted = false;
