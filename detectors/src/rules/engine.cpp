@@ -88,7 +88,8 @@ void fold(std::uint16_t* slot, double x, double alpha) noexcept {
 /// in closed form (one decode and encode instead of k). With d = (1 − α)^k a zero decays
 /// the mean m to d·m and the variance v to d·(v + m²·(1 − d)).
 void fold_zeros(std::uint16_t* slot, std::uint32_t k, double alpha) noexcept {
-  if (slot[0] == k_unobserved) {  // the first zero makes it (0, 0), which zeros keep
+  // Zeros make a slot (0, 0) and keep it there; the first one does it to an unobserved slot.
+  if (slot[0] == k_unobserved || (slot[0] == 0 && slot[1] == 0)) {
     slot[0] = slot[1] = 0;
     return;
   }
