@@ -453,16 +453,16 @@ void rule_engine::on_event(const normalized_event& ev, alert_emitter& out) {
 }
 
 void rule_engine::on_rule(const class_rule& cr, const normalized_event& ev, alert_emitter& out) {
-  const std::size_t index = cr.rule;
-  const compiled_rule& r = set_->rules[index];
-  rule_counters& c = counters_->counters[index];
   const std::int64_t ts = event_time(ev);
-  if (r.stateful == stateful_kind::temporal || r.stateful == stateful_kind::temporal_ordered) {
+  if (cr.stateful == stateful_kind::temporal || cr.stateful == stateful_kind::temporal_ordered) {
     on_correlation(cr, ev, ts, out);
     return;
   }
   for (std::uint32_t i = cr.first; i < cr.first + cr.count; ++i)
     if (!eval(set_->residual[i], ev)) return;
+  const std::size_t index = cr.rule;
+  const compiled_rule& r = set_->rules[index];
+  rule_counters& c = counters_->counters[index];
   c.matched.add();
   for (auto e : r.exceptions)
     if (eval(e, ev)) {

@@ -318,12 +318,13 @@ void classify_rules(rule_set& set) {
       const auto first = static_cast<std::uint32_t>(set.residual.size());
       if (r.stateful != stateful_kind::temporal && r.stateful != stateful_kind::temporal_ordered) {
         if (collect_residual(set, r.condition, cls, done))
-          list.push_back({i, first, static_cast<std::uint32_t>(set.residual.size()) - first});
+          list.push_back({i, first, static_cast<std::uint32_t>(set.residual.size()) - first, r.stateful});
         else
           set.residual.resize(first);
         continue;
       }
-      list.push_back({i, static_cast<std::uint32_t>(set.class_steps.size()), static_cast<std::uint32_t>(r.steps.size())});
+      list.push_back({i, static_cast<std::uint32_t>(set.class_steps.size()), static_cast<std::uint32_t>(r.steps.size()),
+                      r.stateful});
       for (const auto& st : r.steps) {
         class_step cs;
         cs.rule = st.rule;

@@ -102,6 +102,18 @@ inline std::size_t event_class(const normalized_event& ev) noexcept {
   return static_cast<std::size_t>(ev.kind) * k_audit_actions + static_cast<std::size_t>(ev.action);
 }
 
+/// The stateful part of a rule's detection.
+enum class stateful_kind : std::uint8_t {
+  none,
+  event_count,       ///< ≥ N events per key within T
+  value_count,       ///< ≥ N distinct values of a field per key within T
+  value_sum,         ///< sum of a number field per key within T ≥ N
+  temporal,          ///< every step matched for the key within T, any order
+  temporal_ordered,  ///< the steps matched for the key in order within T
+  baseline,          ///< hourly count/sum per key far above its own EWMA baseline
+  first_seen,        ///< a value of a field new for the key after a learning period
+};
+
 /// A rule to run on events of one class, with what is left of its `where` there: the
 /// conjuncts the class does not decide (`rule_set::residual[first, first + count)`, all
 /// must hold; none for a rule whose `where` the class alone satisfies). For a
@@ -110,6 +122,9 @@ struct class_rule {
   std::uint32_t rule = 0;
   std::uint32_t first = 0;
   std::uint32_t count = 0;
+  /// The rule's `stateful`, here so that an event its residual rejects reads nothing of
+  /// the (large) compiled rule.
+  stateful_kind stateful = stateful_kind::none;
 };
 
 /// A correlation step on one event class. A macro step holds when `possible` and the
@@ -130,17 +145,6 @@ struct field_database {
   std::vector<std::uint32_t> leaves;  ///< the leaf ids its patterns report, ascending
 };
 
-/// The stateful part of a rule's detection.
-enum class stateful_kind : std::uint8_t {
-  none,
-  event_count,       ///< ≥ N events per key within T
-  value_count,       ///< ≥ N distinct values of a field per key within T
-  value_sum,         ///< sum of a number field per key within T ≥ N
-  temporal,          ///< every step matched for the key within T, any order
-  temporal_ordered,  ///< the steps matched for the key in order within T
-  baseline,          ///< hourly count/sum per key far above its own EWMA baseline
-  first_seen,        ///< a value of a field new for the key after a learning period
-};
 
 /// Steps a correlation may have.
 inline constexpr std::size_t k_max_correlation_steps = 8;
