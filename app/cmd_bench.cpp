@@ -196,10 +196,10 @@ class bench_run {
     const bool sustained = r.rate_reached >= 0.95 * o.rate;
     const std::string rate = fmt::format("{} rec/s", count_text(o.rate));
     const std::string how = fmt::format(
-        "this binary's `broker` (8 partitions per topic) and `gen --rate {:.0f}` in child processes; the pipeline "
+        "this binary's `broker` ({} partitions per topic) and `gen --rate {:.0f}` in child processes; the pipeline "
         "(one shard per core, jurisdiction enrichment, default rules, no sinks) in this process; {} s warm-up, then "
         "{} s measured: {} records at {:.0f} rec/s, lag {} at the end",
-        o.rate, o.warmup.count(), o.duration.count(), r.records, r.rate_reached, r.lag_end);
+        o.partitions, o.rate, o.warmup.count(), o.duration.count(), r.records, r.rate_reached, r.lag_end);
     if (wants("latency")) {
       row x;
       x.id = "latency.p99";
