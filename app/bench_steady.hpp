@@ -25,14 +25,10 @@ struct steady_options {
   double rate = 100'000;  ///< records per second the producer is paced at
   std::chrono::seconds warmup{5};
   std::chrono::seconds duration{60};
-  /// Per topic on the broker. Few on purpose: librdkafka's mock broker finds a fetch's
-  /// offset by walking the partition's whole list of retained message sets
-  /// (rdkafka_mock.c, rd_kafka_mock_msgset_find, "FIXME: Maintain an index"), and paced
-  /// traffic makes small sets, so its CPU per fetch grows with the sets each partition
-  /// holds: at 100k rec/s with 8 partitions per topic its one thread saturated a core
-  /// and the p99 measured the broker (0.4–2.3 s; 36–46 ms with 2–4 partitions). Each
-  /// partition keeps 100,000 messages: 4 per topic hold seconds of traffic at 100k rec/s,
-  /// far more than the lag of a run that keeps up (≤ 10,000).
+  /// Per topic on the broker: few on purpose, as a fetch walks all of its partition's
+  /// retained message sets (mock_broker.hpp): 8 per topic saturated the broker's thread at
+  /// 100k rec/s and the p99 measured it. Each partition keeps 100,000 messages: 4 per
+  /// topic hold seconds of traffic, far more than the lag of a run that keeps up.
   int partitions = 4;
 };
 

@@ -21,7 +21,12 @@
 /// - a fetch with nothing to return is held for the whole `fetch.wait.max.ms` (500 ms by
 ///   default) even when records arrive meanwhile; a real broker answers as soon as
 ///   `fetch.min.bytes` (1) is there. Left at the default, it alone puts up to half a
-///   second between a record and its alert at low rates.
+///   second between a record and its alert at low rates;
+/// - one thread serves every request, and a fetch finds its offset by walking the
+///   partition's retained message sets from the oldest (rd_kafka_mock_msgset_find). A
+///   producer paced at a steady rate sends small sets, so the walk grows with partitions
+///   × rate: at 100k rec/s, 8 partitions per topic saturated its thread (p99 latency
+///   0.4–2.3 s), 4 did not (45–49 ms).
 
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
