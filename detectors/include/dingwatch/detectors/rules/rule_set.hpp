@@ -145,7 +145,6 @@ struct field_database {
   std::vector<std::uint32_t> leaves;  ///< the leaf ids its patterns report, ascending
 };
 
-
 /// Steps a correlation may have.
 inline constexpr std::size_t k_max_correlation_steps = 8;
 
