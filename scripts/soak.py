@@ -126,8 +126,8 @@ def run(args):
         helpers.append(broker)
         bootstrap = broker.stdout.readline().strip()
         # The embedded broker holds an empty fetch for all of fetch.wait.max.ms (500 ms by
-        # default) where a real one answers when records arrive: as `demo` does, ask for 10 ms.
-        watched = start([args.binary, "run", "--brokers", bootstrap, "-X", "fetch.wait.max.ms=10"] + common
+        # default) where a real one answers when records arrive: as `demo` does, ask for 2 ms.
+        watched = start([args.binary, "run", "--brokers", bootstrap, "-X", "fetch.wait.max.ms=2"] + common
                         + args.demo_args, log, stdout=log)
         helpers.append(watched)
         traffic = start([args.binary, "gen", "--brokers", bootstrap, "--rate", str(args.rate), "--duration",

@@ -46,7 +46,7 @@ mock_broker::~mock_broker() {
 }
 
 std::map<std::string, std::string> mock_consumer_properties() {
-  return {{"session.timeout.ms", "6000"}, {"heartbeat.interval.ms", "500"}, {"fetch.wait.max.ms", "10"}};
+  return {{"session.timeout.ms", "6000"}, {"heartbeat.interval.ms", "500"}, {"fetch.wait.max.ms", "2"}};
 }
 
 }  // namespace dingwatch

@@ -69,8 +69,9 @@ class mock_broker {
 
 /// librdkafka properties for a consumer of the embedded cluster (`dingwatch demo`, the
 /// steady-rate benchmark): a group session of 6 s, heartbeats every 0.5 s (a re-join
-/// waits session − 1 s), and fetches held at most 10 ms, so records reach the pipeline
-/// about as soon as a real broker would deliver them.
+/// waits session − 1 s), and fetches held at most 2 ms, so records reach the pipeline
+/// about as soon as a real broker would deliver them (10 ms: p50 latency 14–16 ms and p99
+/// 41–49 ms at 100k rec/s; 2 ms: p50 7 ms, p99 33–34 ms).
 std::map<std::string, std::string> mock_consumer_properties();
 
 }  // namespace dingwatch
