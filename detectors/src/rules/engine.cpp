@@ -55,14 +55,19 @@ bool off_day(const rule_set& set, std::int64_t hour) noexcept {
   const int wd = weekday_of(hour);
   return wd == 0 || wd == 6 || set.is_holiday(day_of(hour));
 }
+/// The hour of the (Macau) day, 0–23.
+std::size_t hour_of_day(std::int64_t hour) noexcept { return static_cast<std::size_t>(((hour % 24) + 24) % 24); }
+/// The first slot of the day containing `hour`; the hour's slot is that plus its hour of day.
+std::size_t day_slot(const rule_set& set, baseline_slots s, std::int64_t hour) noexcept {
+  if (s == baseline_slots::hour_of_week) return static_cast<std::size_t>(weekday_of(hour)) * 24;
+  return off_day(set, hour) ? 24 : 0;
+}
 std::size_t slot_of(const rule_set& set, baseline_slots s, std::int64_t hour) noexcept {
-  const int h = static_cast<int>(((hour % 24) + 24) % 24);
-  if (s == baseline_slots::hour_of_week) return static_cast<std::size_t>(weekday_of(hour) * 24 + h);
-  return static_cast<std::size_t>((off_day(set, hour) ? 24 : 0) + h);
+  return day_slot(set, s, hour) + hour_of_day(hour);
 }
 std::string slot_name(const rule_set& set, baseline_slots s, std::int64_t hour) {
   static constexpr std::string_view k_days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-  const int h = static_cast<int>(((hour % 24) + 24) % 24);
+  const std::size_t h = hour_of_day(hour);
   const int wd = weekday_of(hour);
   if (s == baseline_slots::hour_of_week) return fmt::format("{} {:02}:00", k_days[wd], h);
   return fmt::format("{} {:02}:00", off_day(set, hour) ? "weekend" : "weekday", h);
@@ -105,14 +110,13 @@ void fold_quiet_hours(const rule_set& set, baseline_slots s, std::vector<std::ui
                       std::int64_t from, std::int64_t to, double alpha) {
   std::array<std::uint32_t, 168> hours{};
   std::int64_t day = std::numeric_limits<std::int64_t>::min();
-  std::size_t base = 0;  // the day's first slot
+  std::size_t base = 0;
   for (std::int64_t h = from; h < to; ++h) {
     if (day_of(h) != day) {
       day = day_of(h);
-      base = s == baseline_slots::hour_of_week ? static_cast<std::size_t>(weekday_of(h)) * 24
-                                                : (off_day(set, h) ? 24 : 0);
+      base = day_slot(set, s, h);
     }
-    ++hours[base + static_cast<std::size_t>(((h % 24) + 24) % 24)];
+    ++hours[base + hour_of_day(h)];
   }
   for (std::size_t i = 0; i < slot_count(s); ++i)
     if (hours[i] > 0) fold_zeros(&slots[2 * i], hours[i], alpha);
@@ -372,7 +376,7 @@ bool rule_engine::eval(std::uint32_t index, const normalized_event& ev) {
     case cond_kind::pattern: return pattern_matched(n, ev);
     case cond_kind::hour_between: {
       if (ev.ts_ms == k_absent) return false;
-      const auto h = static_cast<int>(((local_hour(ev.ts_ms) % 24) + 24) % 24);
+      const auto h = static_cast<int>(hour_of_day(local_hour(ev.ts_ms)));
       return n.from < n.to ? (h >= n.from && h < n.to) : (h >= n.from || h < n.to);
     }
     case cond_kind::weekday_in: {
@@ -454,7 +458,7 @@ void rule_engine::on_event(const normalized_event& ev, alert_emitter& out) {
 
 void rule_engine::on_rule(const class_rule& cr, const normalized_event& ev, alert_emitter& out) {
   const std::int64_t ts = event_time(ev);
-  if (cr.stateful == stateful_kind::temporal || cr.stateful == stateful_kind::temporal_ordered) {
+  if (is_correlation(cr.stateful)) {
     on_correlation(cr, ev, ts, out);
     return;
   }

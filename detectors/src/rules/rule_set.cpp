@@ -53,7 +53,7 @@ class rule_hasher {
     hasher h;
     reads_calendar_ = r.stateful == stateful_kind::baseline && r.slots == baseline_slots::hour_of_day;
     h.number(static_cast<std::uint64_t>(r.stateful));
-    if (r.stateful != stateful_kind::temporal && r.stateful != stateful_kind::temporal_ordered)
+    if (!is_correlation(r.stateful))
       node(h, r.condition);
     h.number(r.exceptions.size());
     for (auto e : r.exceptions) node(h, e);
@@ -289,7 +289,7 @@ std::vector<std::uint64_t> expanded_weights(const rule_set& set, std::uint64_t c
 
 void classify_rules(rule_set& set) {
   const auto classify = [&](compiled_rule& r) {
-    if (r.stateful != stateful_kind::temporal && r.stateful != stateful_kind::temporal_ordered) {
+    if (!is_correlation(r.stateful)) {
       r.admits = bound_of(set, r.condition).classes;
       return;
     }
@@ -316,7 +316,7 @@ void classify_rules(rule_set& set) {
       const compiled_rule& r = set.rules[i];
       if (!admitted(r.admits, cls)) continue;
       const auto first = static_cast<std::uint32_t>(set.residual.size());
-      if (r.stateful != stateful_kind::temporal && r.stateful != stateful_kind::temporal_ordered) {
+      if (!is_correlation(r.stateful)) {
         if (collect_residual(set, r.condition, cls, done))
           list.push_back({i, first, static_cast<std::uint32_t>(set.residual.size()) - first, r.stateful});
         else
@@ -351,10 +351,8 @@ void classify_rules(rule_set& set) {
     cheapest_first(begin, begin + count);
   };
   for (const auto& list : set.by_class)
-    for (const auto& cr : list) {
-      const stateful_kind k = set.rules[cr.rule].stateful;
-      if (k != stateful_kind::temporal && k != stateful_kind::temporal_ordered) range(cr.first, cr.count);
-    }
+    for (const auto& cr : list)
+      if (!is_correlation(cr.stateful)) range(cr.first, cr.count);
   for (const auto& cs : set.class_steps)
     if (cs.rule < 0) range(cs.first, cs.count);
 }

@@ -114,6 +114,11 @@ enum class stateful_kind : std::uint8_t {
   first_seen,        ///< a value of a field new for the key after a learning period
 };
 
+/// `temporal` or `temporal_ordered`: the rule detects through steps, not a `where`.
+inline bool is_correlation(stateful_kind k) noexcept {
+  return k == stateful_kind::temporal || k == stateful_kind::temporal_ordered;
+}
+
 /// A rule to run on events of one class, with what is left of its `where` there: the
 /// conjuncts the class does not decide (`rule_set::residual[first, first + count)`, all
 /// must hold; none for a rule whose `where` the class alone satisfies). For a
