@@ -26,7 +26,7 @@
 ///   partition's retained message sets from the oldest (rd_kafka_mock_msgset_find). A
 ///   producer paced at a steady rate sends small sets, so the walk grows with partitions
 ///   × rate: at 100k rec/s, 8 partitions per topic saturated its thread (p99 latency
-///   0.4–2.3 s), 4 did not (45–49 ms).
+///   0.4–2.3 s), 4 did not (BENCHMARKS.md).
 
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
