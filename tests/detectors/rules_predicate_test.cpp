@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <bit>
+
 #include "rules_support.hpp"
 
 using namespace dingwatch;
@@ -173,6 +175,43 @@ TEST_CASE("conditions tested together run cheapest first, with the same outcome"
   CHECK_FALSE(fires_on("Record.pdf", "10.1.2.3", "50", "u1"));
   CHECK_FALSE(fires_on("Record.pdf", "11.1.2.3", "200", "u1"));
   CHECK_FALSE(fires_on("notes.pdf", "10.1.2.3", "200", "u1"));
+}
+
+TEST_CASE("a rule that needs a pattern to match lists the leaves it needs, with the same outcome", "[rules][predicate]") {
+  normalized_event chat;
+  chat.kind = event_kind::chat;
+  const auto needs = [&](const std::shared_ptr<const rules::rule_set>& s) {
+    const auto& list = s->by_class[rules::event_class(chat)];
+    REQUIRE(list.size() == 1);
+    return std::vector<rules::pattern_need>(s->needs.begin() + list[0].needs_first,
+                                            s->needs.begin() + list[0].needs_first + list[0].needs_count);
+  };
+  // Either field's pattern will do: one requirement per database, the patterns as bits.
+  auto both = where(
+      "{file.size: {gt: 100}, any: [{file.name: {contains: Record}}, {file.name: {regex: 'R[0-9]+'}},"
+      " {chat.title: {contains: leak}}]}");
+  const auto n = needs(both);
+  REQUIRE(n.size() == 2);
+  CHECK(std::popcount(n[0].leaves) + std::popcount(n[1].leaves) == 3);
+  CHECK(n[0].database != n[1].database);
+  const auto fires_on = [&](const std::shared_ptr<const rules::rule_set>& s, const char* name, const char* title,
+                            const char* user) {
+    event_builder b;
+    b.set("event.kind", "chat").set("file.name", name).set("chat.title", title).set("file.size", "200").set("user.id", user);
+    return fires(s, b.ev());
+  };
+  CHECK(fires_on(both, "Record.pdf", "", "u2"));
+  CHECK(fires_on(both, "R42.pdf", "", "u2"));
+  CHECK(fires_on(both, "notes.pdf", "leak", "u2"));
+  CHECK_FALSE(fires_on(both, "notes.pdf", "minutes", "u2"));
+  // Of two conjuncts that each need a pattern, the one needing fewer leaves is kept.
+  auto narrow = where("{file.name: {contains: [Record, Ledger]}, any: [{chat.title: {contains: a}}, {file.name: {contains: b}}]}");
+  CHECK(std::popcount(needs(narrow).at(0).leaves) == 1);
+  // An alternative without a pattern: nothing is needed.
+  auto either = where("{any: [{file.name: {contains: Record}}, {user.id: u1}]}");
+  CHECK(needs(either).empty());
+  CHECK(fires_on(either, "notes.pdf", "", "u1"));
+  CHECK_FALSE(fires_on(either, "notes.pdf", "", "u2"));
 }
 
 TEST_CASE("a kind or action name that never occurs is a warning", "[rules][predicate]") {

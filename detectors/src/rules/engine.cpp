@@ -145,6 +145,7 @@ void rule_engine::size_for_set() {
   const std::size_t n = set_->rules.size();
   leaf_seen_.assign(set_->leaf_count, 0);
   db_scanned_.assign(set_->databases.size(), 0);
+  db_matched_.assign(set_->databases.size(), 0);
   scan_memo_.assign(set_->databases.size() * k_scan_memo, {});
   detected_.assign(n, 0);
   counters_ = metrics_ ? metrics_->attach(*set_) : std::make_shared<counter_block>(*set_);
@@ -303,12 +304,25 @@ int rule_engine::on_match(unsigned id, unsigned long long from, unsigned long lo
   return 0;
 }
 
+void rule_engine::ensure_scanned(std::uint32_t database, const normalized_event& ev) {
+  if (db_scanned_[database] == generation_) return;
+  db_scanned_[database] = generation_;
+  db_matched_[database] = 0;
+  scan(database, string_value(ev, set_->databases[database].field));
+}
+
 bool rule_engine::pattern_matched(const cond_node& n, const normalized_event& ev) {
-  if (db_scanned_[n.database] != generation_) {
-    db_scanned_[n.database] = generation_;
-    scan(n.database, string_value(ev, n.field));
-  }
+  ensure_scanned(n.database, ev);
   return leaf_seen_[n.leaf] == generation_;
+}
+
+bool rule_engine::needs_met(const class_rule& cr, const normalized_event& ev) {
+  for (std::uint32_t i = cr.needs_first; i < cr.needs_first + cr.needs_count; ++i) {
+    const pattern_need& need = set_->needs[i];
+    ensure_scanned(need.database, ev);
+    if ((db_matched_[need.database] & need.leaves) != 0) return true;
+  }
+  return false;
 }
 
 void rule_engine::scan(std::uint32_t database, std::string_view text) {
@@ -320,6 +334,7 @@ void rule_engine::scan(std::uint32_t database, std::string_view text) {
     h = hash64(text) | 1;
     memo = &scan_memo_[database * k_scan_memo + ((h >> 32) & (k_scan_memo - 1))];
     if (memo->hash == h) {
+      db_matched_[database] = memo->matched;
       for (std::uint64_t m = memo->matched; m != 0; m &= m - 1)
         leaf_seen_[d.leaves[static_cast<std::size_t>(std::countr_zero(m))]] = generation_;
       return;
@@ -332,6 +347,7 @@ void rule_engine::scan(std::uint32_t database, std::string_view text) {
   for (std::size_t i = 0; i < d.leaves.size(); ++i)
     if (leaf_seen_[d.leaves[i]] == generation_) matched |= std::uint64_t{1} << i;
   *memo = {h, matched};
+  db_matched_[database] = matched;
 }
 
 bool rule_engine::eval(std::uint32_t index, const normalized_event& ev) {
@@ -462,6 +478,7 @@ void rule_engine::on_rule(const class_rule& cr, const normalized_event& ev, aler
     on_correlation(cr, ev, ts, out);
     return;
   }
+  if (cr.needs_count != 0 && !needs_met(cr, ev)) return;
   for (std::uint32_t i = cr.first; i < cr.first + cr.count; ++i)
     if (!eval(set_->residual[i], ev)) return;
   const std::size_t index = cr.rule;

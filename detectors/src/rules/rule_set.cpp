@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <optional>
+#include <span>
 #include <tuple>
 
 #include "dingwatch/core/event.hpp"
@@ -271,6 +272,61 @@ std::uint64_t own_test_cost(const cond_node& n) {
   }
 }
 
+/// Leaves of which at least one must match for all of `conjuncts` to hold (the fewest any
+/// one conjunct needs), or nothing when they may hold with no pattern matching.
+std::optional<std::vector<std::uint32_t>> needed_leaves(const rule_set& set, std::span<const std::uint32_t> conjuncts);
+
+/// The same for one node.
+std::optional<std::vector<std::uint32_t>> needed_leaves(const rule_set& set, std::uint32_t index) {
+  const cond_node& n = set.nodes[index];
+  switch (n.kind) {
+    case cond_kind::pattern: return std::vector<std::uint32_t>{n.leaf};
+    case cond_kind::all: return needed_leaves(set, n.children);
+    case cond_kind::any: {
+      std::vector<std::uint32_t> leaves;
+      for (const auto c : n.children) {
+        const auto x = needed_leaves(set, c);
+        if (!x) return std::nullopt;  // this alternative may hold without a pattern
+        leaves.insert(leaves.end(), x->begin(), x->end());
+      }
+      return leaves;
+    }
+    default: return std::nullopt;
+  }
+}
+
+std::optional<std::vector<std::uint32_t>> needed_leaves(const rule_set& set, std::span<const std::uint32_t> conjuncts) {
+  std::optional<std::vector<std::uint32_t>> best;
+  for (const auto c : conjuncts)
+    if (auto x = needed_leaves(set, c); x && (!best || x->size() < best->size())) best = std::move(x);
+  return best;
+}
+
+/// `leaves` as one requirement per database, appended to `set.needs`; how many were
+/// appended (0 when a database has too many leaves for a 64-bit mask, or more than 255
+/// databases would be needed: no requirement then).
+std::uint8_t append_needs(rule_set& set, const std::vector<std::uint32_t>& leaves) {
+  const std::size_t first = set.needs.size();
+  const auto give_up = [&] {
+    set.needs.resize(first);
+    return std::uint8_t{0};
+  };
+  for (const auto leaf : leaves) {
+    const auto field = static_cast<std::size_t>(set.leaves[leaf].field);
+    const int db = field < set.database_of_field.size() ? set.database_of_field[field] : -1;
+    if (db < 0) return give_up();
+    const auto database = static_cast<std::uint32_t>(db);
+    const std::vector<std::uint32_t>& ids = set.databases[database].leaves;
+    const auto at = std::lower_bound(ids.begin(), ids.end(), leaf);
+    if (ids.size() > 64 || at == ids.end() || *at != leaf || set.needs.size() - first >= 255) return give_up();
+    auto need = std::find_if(set.needs.begin() + static_cast<std::ptrdiff_t>(first), set.needs.end(),
+                             [&](const pattern_need& x) { return x.database == database; });
+    if (need == set.needs.end()) need = set.needs.insert(need, pattern_need{database, 0});
+    need->leaves |= std::uint64_t{1} << (at - ids.begin());
+  }
+  return static_cast<std::uint8_t>(set.needs.size() - first);
+}
+
 }  // namespace
 
 std::vector<std::uint64_t> expanded_weights(const rule_set& set, std::uint64_t cap,
@@ -355,6 +411,16 @@ void classify_rules(rule_set& set) {
       if (!is_correlation(cr.stateful)) range(cr.first, cr.count);
   for (const auto& cs : set.class_steps)
     if (cs.rule < 0) range(cs.first, cs.count);
+
+  set.needs.clear();
+  for (auto& list : set.by_class)
+    for (auto& cr : list) {
+      if (is_correlation(cr.stateful)) continue;
+      const auto leaves = needed_leaves(set, std::span(set.residual).subspan(cr.first, cr.count));
+      if (!leaves) continue;
+      cr.needs_first = static_cast<std::uint32_t>(set.needs.size());
+      cr.needs_count = append_needs(set, *leaves);
+    }
 }
 
 bool rule_set::is_holiday(std::int64_t day) const noexcept {

@@ -224,6 +224,10 @@ class rule_engine final : public detector {
 
   bool eval(std::uint32_t node, const normalized_event& ev);
   bool pattern_matched(const cond_node& n, const normalized_event& ev);
+  /// Scans `ev`'s field of database `database` unless this event's scan is done.
+  void ensure_scanned(std::uint32_t database, const normalized_event& ev);
+  /// Whether one of `cr`'s pattern requirements (`class_rule::needs_count`) is met.
+  bool needs_met(const class_rule& cr, const normalized_event& ev);
   /// Marks the leaves of database `database` that match `text`: from the scan memo when
   /// the value was scanned lately, else by a Hyperscan scan (remembered for next time).
   void scan(std::uint32_t database, std::string_view text);
@@ -267,6 +271,9 @@ class rule_engine final : public detector {
   std::uint64_t seq_ = 0;
   std::vector<std::uint32_t> leaf_seen_;  ///< leaf → generation it last matched
   std::vector<std::uint32_t> db_scanned_;  ///< database → generation it was last scanned
+  /// database → the leaves its scan of this event matched (bit i: `leaves[i]`), for
+  /// databases of at most 64 leaves.
+  std::vector<std::uint64_t> db_matched_;
   /// Scan results by value, `k_scan_memo` entries per database, direct-mapped by the
   /// value's 64-bit hash (as keys are: two values share an entry's result only if their
   /// hashes collide). Values repeat — a group's title, a shared file's name, a webhook's

@@ -130,6 +130,17 @@ struct class_rule {
   /// The rule's `stateful`, here so that an event its residual rejects reads nothing of
   /// the (large) compiled rule.
   stateful_kind stateful = stateful_kind::none;
+  /// When non-zero, the residual cannot hold unless one of the pattern requirements
+  /// `rule_set::needs[needs_first, needs_first + needs_count)` is met (`classify_rules`).
+  std::uint8_t needs_count = 0;
+  std::uint32_t needs_first = 0;
+};
+/// Leaves of one Hyperscan database of which at least one must match: bit i stands for
+/// the database's `leaves[i]`. Most events match no pattern, and checking what a scan
+/// found is far cheaper than walking a condition tree down to its pattern leaves.
+struct pattern_need {
+  std::uint32_t database = 0;
+  std::uint64_t leaves = 0;
 };
 
 /// A correlation step on one event class. A macro step holds when `possible` and the
@@ -288,6 +299,8 @@ class rule_set {
   std::size_t source_nodes = 0;
   /// Correlation steps per event class (see `class_rule`).
   std::vector<class_step> class_steps;
+  /// Pattern requirements of the rules per event class (see `class_rule::needs_count`).
+  std::vector<pattern_need> needs;
 
   /// Whether Macau day `day` (days since 1970-01-01) is a holiday of the calendar.
   [[nodiscard]] bool is_holiday(std::int64_t day) const noexcept;
@@ -309,7 +322,8 @@ std::vector<std::uint64_t> expanded_weights(const rule_set& set, std::uint64_t c
 /// narrow it; anything else may hold on any class), then `by_class` and `residual`: each
 /// condition partially evaluated per class (what the class decides folds away, `any`
 /// keeps the alternatives the class admits), so a rule that cannot hold on a class is not
-/// listed for it. Needs `order`; may append nodes.
+/// listed for it; and what each residual needs some pattern to match for (`needs`).
+/// Needs `order` and the databases; may append nodes.
 void classify_rules(rule_set& set);
 
 /// Fills every rule's `fingerprint` (rules in `order` first, so a correlation can
