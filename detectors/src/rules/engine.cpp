@@ -316,6 +316,12 @@ bool rule_engine::pattern_matched(const cond_node& n, const normalized_event& ev
   return leaf_seen_[n.leaf] == generation_;
 }
 
+bool rule_engine::excepted(const class_rule& cr, const normalized_event& ev) {
+  for (std::uint32_t i = cr.exceptions_first; i < cr.exceptions_first + cr.exceptions_count; ++i)
+    if (eval(set_->class_exceptions[i], ev)) return true;
+  return false;
+}
+
 bool rule_engine::needs_met(const class_rule& cr, const normalized_event& ev) {
   for (std::uint32_t i = cr.needs_first; i < cr.needs_first + cr.needs_count; ++i) {
     const pattern_need& need = set_->needs[i];
@@ -482,16 +488,14 @@ void rule_engine::on_rule(const class_rule& cr, const normalized_event& ev, aler
   for (std::uint32_t i = cr.first; i < cr.first + cr.count; ++i)
     if (!eval(set_->residual[i], ev)) return;
   const std::size_t index = cr.rule;
-  const compiled_rule& r = set_->rules[index];
   rule_counters& c = counters_->counters[index];
   c.matched.add();
-  for (auto e : r.exceptions)
-    if (eval(e, ev)) {
-      c.excepted.add();
-      return;
-    }
+  if (excepted(cr, ev)) {
+    c.excepted.add();
+    return;
+  }
 
-  switch (r.stateful) {
+  switch (cr.stateful) {
     case stateful_kind::none:
       if (const auto folded = announce(index, ev))
         fire(index, ev, key(rule_keys_[index].by, ev).text, ev.event_id, *folded, {ts, 1, ts, {ev.ref}, {}, {}}, out);
@@ -627,11 +631,10 @@ void rule_engine::on_correlation(const class_rule& cr, const normalized_event& e
   rule_counters& c = counters_->counters[index];
   rule_state& st = state_[index];
   c.matched.add();
-  for (auto e : r.exceptions)
-    if (eval(e, ev)) {
-      c.excepted.add();
-      return;
-    }
+  if (excepted(cr, ev)) {
+    c.excepted.add();
+    return;
+  }
   const bool ordered = r.stateful == stateful_kind::temporal_ordered;
   const std::size_t n = r.steps.size();
   for (std::size_t j = 0; j < n; ++j) {

@@ -364,6 +364,9 @@ void classify_rules(rule_set& set) {
   set.nodes.resize(set.source_nodes);
   set.residual.clear();
   set.class_steps.clear();
+  set.class_exceptions.clear();
+  const auto always = static_cast<std::uint32_t>(set.nodes.size());
+  set.nodes.emplace_back();  // cond_kind::always: an exception the class alone satisfies
   for (std::size_t cls = 0; cls < k_event_classes; ++cls) {
     specialized done(set.nodes.size());  // nodes built for this class are never specialized
     auto& list = set.by_class[cls];
@@ -372,15 +375,25 @@ void classify_rules(rule_set& set) {
       const compiled_rule& r = set.rules[i];
       if (!admitted(r.admits, cls)) continue;
       const auto first = static_cast<std::uint32_t>(set.residual.size());
+      class_rule cr{.rule = i, .first = first, .count = 0, .stateful = r.stateful};
       if (!is_correlation(r.stateful)) {
-        if (collect_residual(set, r.condition, cls, done))
-          list.push_back({i, first, static_cast<std::uint32_t>(set.residual.size()) - first, r.stateful});
-        else
+        if (!collect_residual(set, r.condition, cls, done)) {
           set.residual.resize(first);
-        continue;
+          continue;
+        }
+        cr.count = static_cast<std::uint32_t>(set.residual.size()) - first;
+      } else {
+        cr.first = static_cast<std::uint32_t>(set.class_steps.size());
+        cr.count = static_cast<std::uint32_t>(r.steps.size());
       }
-      list.push_back({i, static_cast<std::uint32_t>(set.class_steps.size()), static_cast<std::uint32_t>(r.steps.size()),
-                      r.stateful});
+      cr.exceptions_first = static_cast<std::uint32_t>(set.class_exceptions.size());
+      for (const auto e : r.exceptions) {
+        const residual_node x = specialize(set, e, cls, done);
+        if (x.what != residual_node::fails) set.class_exceptions.push_back(x.what == residual_node::holds ? always : x.node);
+      }
+      cr.exceptions_count = static_cast<std::uint32_t>(set.class_exceptions.size()) - cr.exceptions_first;
+      list.push_back(cr);
+      if (!is_correlation(r.stateful)) continue;
       for (const auto& st : r.steps) {
         class_step cs;
         cs.rule = st.rule;
@@ -407,8 +420,11 @@ void classify_rules(rule_set& set) {
     cheapest_first(begin, begin + count);
   };
   for (const auto& list : set.by_class)
-    for (const auto& cr : list)
+    for (const auto& cr : list) {
       if (!is_correlation(cr.stateful)) range(cr.first, cr.count);
+      const auto begin = set.class_exceptions.begin() + cr.exceptions_first;
+      cheapest_first(begin, begin + cr.exceptions_count);
+    }
   for (const auto& cs : set.class_steps)
     if (cs.rule < 0) range(cs.first, cs.count);
 

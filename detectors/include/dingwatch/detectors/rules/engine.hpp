@@ -226,6 +226,8 @@ class rule_engine final : public detector {
   bool pattern_matched(const cond_node& n, const normalized_event& ev);
   /// Scans `ev`'s field of database `database` unless this event's scan is done.
   void ensure_scanned(std::uint32_t database, const normalized_event& ev);
+  /// Whether one of `cr`'s exceptions holds on `ev`.
+  bool excepted(const class_rule& cr, const normalized_event& ev);
   /// Whether one of `cr`'s pattern requirements (`class_rule::needs_count`) is met.
   bool needs_met(const class_rule& cr, const normalized_event& ev);
   /// Marks the leaves of database `database` that match `text`: from the scan memo when

@@ -134,6 +134,11 @@ struct class_rule {
   /// `rule_set::needs[needs_first, needs_first + needs_count)` is met (`classify_rules`).
   std::uint8_t needs_count = 0;
   std::uint32_t needs_first = 0;
+  /// The rule's exceptions as they stand on the class, cheapest first: any of the nodes
+  /// `rule_set::class_exceptions[exceptions_first, exceptions_first + exceptions_count)`
+  /// holding silences the event (one that the class alone satisfies is an `always` node).
+  std::uint32_t exceptions_first = 0;
+  std::uint32_t exceptions_count = 0;
 };
 /// Leaves of one Hyperscan database of which at least one must match: bit i stands for
 /// the database's `leaves[i]`. Most events match no pattern, and checking what a scan
@@ -299,6 +304,8 @@ class rule_set {
   std::size_t source_nodes = 0;
   /// Correlation steps per event class (see `class_rule`).
   std::vector<class_step> class_steps;
+  /// Exceptions of the rules per event class (see `class_rule::exceptions_first`).
+  std::vector<std::uint32_t> class_exceptions;
   /// Pattern requirements of the rules per event class (see `class_rule::needs_count`).
   std::vector<pattern_need> needs;
 
@@ -322,7 +329,8 @@ std::vector<std::uint64_t> expanded_weights(const rule_set& set, std::uint64_t c
 /// narrow it; anything else may hold on any class), then `by_class` and `residual`: each
 /// condition partially evaluated per class (what the class decides folds away, `any`
 /// keeps the alternatives the class admits), so a rule that cannot hold on a class is not
-/// listed for it; and what each residual needs some pattern to match for (`needs`).
+/// listed for it; the exceptions likewise (`class_exceptions`); and what each residual
+/// needs some pattern to match for (`needs`).
 /// Needs `order` and the databases; may append nodes.
 void classify_rules(rule_set& set);
 
