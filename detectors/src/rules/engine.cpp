@@ -475,18 +475,38 @@ void rule_engine::on_event(const normalized_event& ev, alert_emitter& out) {
     follow_pack();
   }
   ++seq_;
-  for (const auto& cr : dispatch_[event_class(ev)]) on_rule(cr, ev, out);
+  const std::int64_t ts = event_time(ev);
+  // Most rules fail on most events: that test stays in this loop, the work after it is a call.
+  for (const auto& cr : dispatch_[event_class(ev)]) {
+    if (is_correlation(cr.stateful)) {
+      if (const std::uint32_t steps = step_hits(cr, ev)) on_correlation(cr, steps, ev, ts, out);
+    } else if (holds(cr, ev)) {
+      on_rule(cr, ev, ts, out);
+    }
+  }
 }
 
-void rule_engine::on_rule(const class_rule& cr, const normalized_event& ev, alert_emitter& out) {
-  const std::int64_t ts = event_time(ev);
-  if (is_correlation(cr.stateful)) {
-    on_correlation(cr, ev, ts, out);
-    return;
-  }
-  if (cr.needs_count != 0 && !needs_met(cr, ev)) return;
+bool rule_engine::holds(const class_rule& cr, const normalized_event& ev) {
+  if (cr.needs_count != 0 && !needs_met(cr, ev)) return false;
   for (std::uint32_t i = cr.first; i < cr.first + cr.count; ++i)
-    if (!eval(set_->residual[i], ev)) return;
+    if (!eval(set_->residual[i], ev)) return false;
+  return true;
+}
+
+std::uint32_t rule_engine::step_hits(const class_rule& cr, const normalized_event& ev) {
+  // A referenced rule detected on this event, or a macro holds. This reads only the
+  // class's compact steps.
+  std::uint32_t hit_mask = 0;
+  for (std::uint32_t j = 0; j < cr.count; ++j) {
+    const class_step& cs = set_->class_steps[cr.first + j];
+    bool hit = cs.rule >= 0 ? detected_[static_cast<std::size_t>(cs.rule)] == generation_ : cs.possible;
+    for (std::uint32_t i = cs.first; hit && cs.rule < 0 && i < cs.first + cs.count; ++i) hit = eval(set_->residual[i], ev);
+    if (hit) hit_mask |= 1u << j;
+  }
+  return hit_mask;
+}
+
+void rule_engine::on_rule(const class_rule& cr, const normalized_event& ev, std::int64_t ts, alert_emitter& out) {
   const std::size_t index = cr.rule;
   rule_counters& c = counters_->counters[index];
   c.matched.add();
@@ -614,18 +634,8 @@ void rule_engine::on_sum(std::size_t index, const normalized_event& ev, std::int
   c.evicted.add(st.sums.trim(r.max_keys));
 }
 
-void rule_engine::on_correlation(const class_rule& cr, const normalized_event& ev, std::int64_t ts,
-                                 alert_emitter& out) {
-  // Which steps this event is: a referenced rule detected on it, or a macro holds. Most
-  // events are none, and this reads only the class's compact steps.
-  std::uint32_t hit_mask = 0;
-  for (std::uint32_t j = 0; j < cr.count; ++j) {
-    const class_step& cs = set_->class_steps[cr.first + j];
-    bool hit = cs.rule >= 0 ? detected_[static_cast<std::size_t>(cs.rule)] == generation_ : cs.possible;
-    for (std::uint32_t i = cs.first; hit && cs.rule < 0 && i < cs.first + cs.count; ++i) hit = eval(set_->residual[i], ev);
-    if (hit) hit_mask |= 1u << j;
-  }
-  if (hit_mask == 0) return;
+void rule_engine::on_correlation(const class_rule& cr, std::uint32_t hit_mask, const normalized_event& ev,
+                                 std::int64_t ts, alert_emitter& out) {
   const std::size_t index = cr.rule;
   const compiled_rule& r = set_->rules[index];
   rule_counters& c = counters_->counters[index];

@@ -239,10 +239,17 @@ class rule_engine final : public detector {
   /// suppression folds this one (counted there), else how many were folded into it. Only
   /// then is a detection worth building.
   std::optional<std::int64_t> announce(std::size_t index, const normalized_event& ev);
-  void on_rule(const class_rule& cr, const normalized_event& ev, alert_emitter& out);
+  /// Whether `cr`'s residual (a rule that is not a correlation) holds on `ev`.
+  bool holds(const class_rule& cr, const normalized_event& ev);
+  /// The steps of correlation `cr` that `ev` is (bit j: step j).
+  std::uint32_t step_hits(const class_rule& cr, const normalized_event& ev);
+  /// A rule whose residual held: exceptions, then its stateful part.
+  void on_rule(const class_rule& cr, const normalized_event& ev, std::int64_t ts, alert_emitter& out);
   void on_counting(std::size_t index, const normalized_event& ev, std::int64_t ts, alert_emitter& out);
   void on_sum(std::size_t index, const normalized_event& ev, std::int64_t ts, alert_emitter& out);
-  void on_correlation(const class_rule& cr, const normalized_event& ev, std::int64_t ts, alert_emitter& out);
+  /// A correlation whose steps `hit_mask` the event is.
+  void on_correlation(const class_rule& cr, std::uint32_t hit_mask, const normalized_event& ev, std::int64_t ts,
+                      alert_emitter& out);
   void on_baseline(std::size_t index, const normalized_event& ev, std::int64_t ts, alert_emitter& out);
   void on_first_seen(std::size_t index, const normalized_event& ev, std::int64_t ts, alert_emitter& out);
   /// Emits an alert of rule `index` (`announce` let it through, `folded` alerts folded
