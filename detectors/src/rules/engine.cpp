@@ -104,19 +104,15 @@ void fold_zeros(std::uint16_t* slot, std::uint32_t k, double alpha) noexcept {
   slot[0] = encode(d * m);
   slot[1] = encode(std::sqrt(std::max(d * (sd * sd + m * m * (1 - d)), 0.0)));
 }
-/// Folds a zero into every slot once per hour of [from, to): counts the hours per slot
-/// (the Macau day's kind looked up once per day), then folds each slot's count at once.
+/// Folds a zero into every slot once per hour of [from, to): counts the hours per slot a
+/// Macau day at a time (its kind looked up once), then folds each slot's count at once.
 void fold_quiet_hours(const rule_set& set, baseline_slots s, std::vector<std::uint16_t>& slots,
                       std::int64_t from, std::int64_t to, double alpha) {
   std::array<std::uint32_t, 168> hours{};
-  std::int64_t day = std::numeric_limits<std::int64_t>::min();
-  std::size_t base = 0;
-  for (std::int64_t h = from; h < to; ++h) {
-    if (day_of(h) != day) {
-      day = day_of(h);
-      base = day_slot(set, s, h);
-    }
-    ++hours[base + hour_of_day(h)];
+  for (std::int64_t h = from; h < to;) {
+    const std::int64_t day_end = (day_of(h) + 1) * 24;
+    std::uint32_t* slot = &hours[day_slot(set, s, h) + hour_of_day(h)];
+    for (; h < std::min(to, day_end); ++h) ++*slot++;
   }
   for (std::size_t i = 0; i < slot_count(s); ++i)
     if (hours[i] > 0) fold_zeros(&slots[2 * i], hours[i], alpha);
