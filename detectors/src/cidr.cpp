@@ -77,12 +77,18 @@ std::optional<cidr> cidr::parse(std::string_view text) noexcept {
 }
 
 bool cidr::contains(const ip_address& ip) const noexcept {
-  const int full = prefix_bits / 8;
-  if (std::memcmp(ip.bytes.data(), network.bytes.data(), full) != 0) return false;
-  const int rest = prefix_bits % 8;
-  if (rest == 0) return true;
-  const auto mask = static_cast<std::uint8_t>(0xff << (8 - rest));
-  return (ip.bytes[full] & mask) == network.bytes[full];
+  // Two 64-bit halves, most significant byte first, compared under the prefix's mask: no
+  // call and no branch per byte (allow-lists are tested on every event that has an IP).
+  const auto half = [](const ip_address& a, int i) {
+    std::uint64_t w;
+    std::memcpy(&w, a.bytes.data() + 8 * i, 8);
+    return __builtin_bswap64(w);
+  };
+  const auto mask = [](int bits) -> std::uint64_t {
+    return bits <= 0 ? 0 : bits >= 64 ? ~std::uint64_t{0} : ~std::uint64_t{0} << (64 - bits);
+  };
+  return ((half(ip, 0) ^ half(network, 0)) & mask(prefix_bits)) == 0 &&
+         ((half(ip, 1) ^ half(network, 1)) & mask(prefix_bits - 64)) == 0;
 }
 
 bool cidr_set::contains(const ip_address& ip) const noexcept {

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <unistd.h>
 
 #include "dingwatch/detectors/jurisdiction.hpp"
@@ -198,4 +199,29 @@ TEST_CASE("country codes are upper-cased views into static storage", "[jurisdict
   CHECK(a.data() == b.data());  // the same static bytes, whatever the input's lifetime
   CHECK(static_country_code("M0").empty());
   CHECK(static_country_code("MAC").empty());
+}
+
+TEST_CASE("a CIDR prefix holds exactly the addresses that share its first bits, at every length", "[jurisdiction][cidr]") {
+  std::mt19937_64 rng(11);
+  const auto random_address = [&] {
+    ip_address a;
+    for (auto& b : a.bytes) b = static_cast<std::uint8_t>(rng());
+    return a;
+  };
+  const auto bit = [](const ip_address& a, int i) { return (a.bytes[i / 8] >> (7 - i % 8)) & 1; };
+  for (int len = 0; len <= 128; ++len) {
+    const ip_address net = random_address();
+    const cidr c{net, len};
+    for (int trial = 0; trial < 64; ++trial) {
+      // Half the trials copy the network's first bits and may differ right after them.
+      ip_address a = random_address();
+      if (trial % 2 == 0)
+        for (int i = 0; i < len - trial % 3; ++i)
+          a.bytes[i / 8] = static_cast<std::uint8_t>((a.bytes[i / 8] & ~(0x80 >> (i % 8))) | (bit(net, i) << (7 - i % 8)));
+      bool same = true;
+      for (int i = 0; i < len; ++i) same = same && bit(a, i) == bit(net, i);
+      INFO("prefix length " << len << ", trial " << trial);
+      REQUIRE(c.contains(a) == same);
+    }
+  }
 }
