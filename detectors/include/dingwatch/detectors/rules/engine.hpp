@@ -3,9 +3,11 @@
 ///
 /// Per event, for each rule that can detect on the event's class (its kind and action,
 /// `compiled_rule::admits`), in `rule_set::order` (rules a correlation references first):
-/// evaluate `detection.where` (pattern leaves trigger at most one Hyperscan scan per
-/// field per event, with this shard's own scratch), then the exceptions, then the
-/// stateful part (docs/rules.md, "Stateful detection"):
+/// evaluate what the class leaves of `detection.where` (pattern leaves trigger at most one
+/// Hyperscan scan per field per event, with this shard's own scratch; a rule that needs a
+/// pattern to match is dropped as soon as the scans show none of its patterns did), then
+/// what the class leaves of the exceptions, then the stateful part (docs/rules.md,
+/// "Stateful detection"):
 ///   - `event_count`: ≥ N events per key within T (the key's window restarts after an alert);
 ///   - `value_count`: ≥ N distinct values of a field per key within T;
 ///   - `value_sum`: the sum of a number field per key within T reaches N (60 sub-buckets
