@@ -192,6 +192,8 @@ TEST_CASE("a rule that needs a pattern to match lists the leaves it needs, with 
       " {chat.title: {contains: leak}}]}");
   const auto n = needs(both);
   REQUIRE(n.size() == 2);
+  // The size test reads no pattern: it runs before the needs, so a small file is not scanned.
+  CHECK(both->by_class[rules::event_class(chat)][0].cheap == 1);
   CHECK(std::popcount(n[0].leaves) + std::popcount(n[1].leaves) == 3);
   CHECK(n[0].database != n[1].database);
   const auto fires_on = [&](const std::shared_ptr<const rules::rule_set>& s, const char* name, const char* title,
@@ -204,6 +206,9 @@ TEST_CASE("a rule that needs a pattern to match lists the leaves it needs, with 
   CHECK(fires_on(both, "R42.pdf", "", "u2"));
   CHECK(fires_on(both, "notes.pdf", "leak", "u2"));
   CHECK_FALSE(fires_on(both, "notes.pdf", "minutes", "u2"));
+  event_builder small;
+  small.set("event.kind", "chat").set("file.name", "Record.pdf").set("file.size", "50");
+  CHECK_FALSE(fires(both, small.ev()));
   // Of two conjuncts that each need a pattern, the one needing fewer leaves is kept.
   auto narrow = where("{file.name: {contains: [Record, Ledger]}, any: [{chat.title: {contains: a}}, {file.name: {contains: b}}]}");
   CHECK(std::popcount(needs(narrow).at(0).leaves) == 1);

@@ -318,6 +318,12 @@ bool rule_engine::excepted(const class_rule& cr, const normalized_event& ev) {
   return false;
 }
 
+bool rule_engine::needs_scanned(const class_rule& cr) const {
+  for (std::uint32_t i = cr.needs_first; i < cr.needs_first + cr.needs_count; ++i)
+    if (db_scanned_[set_->needs[i].database] != generation_) return false;
+  return true;
+}
+
 bool rule_engine::needs_met(const class_rule& cr, const normalized_event& ev) {
   for (std::uint32_t i = cr.needs_first; i < cr.needs_first + cr.needs_count; ++i) {
     const pattern_need& need = set_->needs[i];
@@ -483,8 +489,16 @@ void rule_engine::on_event(const normalized_event& ev, alert_emitter& out) {
 }
 
 bool rule_engine::holds(const class_rule& cr, const normalized_event& ev) {
-  if (cr.needs_count != 0 && !needs_met(cr, ev)) return false;
-  for (std::uint32_t i = cr.first; i < cr.first + cr.count; ++i)
+  std::uint32_t i = cr.first;
+  if (cr.needs_count != 0) {
+    // What the scans found is free to check once they ran; a scan still to run waits
+    // until the conjuncts that read no pattern have passed.
+    if (cr.cheap != 0 && !needs_scanned(cr))
+      for (; i < cr.first + cr.cheap; ++i)
+        if (!eval(set_->residual[i], ev)) return false;
+    if (!needs_met(cr, ev)) return false;
+  }
+  for (; i < cr.first + cr.count; ++i)
     if (!eval(set_->residual[i], ev)) return false;
   return true;
 }

@@ -263,9 +263,10 @@ bool collect_residual(rule_set& set, std::uint32_t index, std::size_t cls, speci
 /// A rough cost of testing a node by itself: a pattern may cost a Hyperscan scan of its
 /// field (hundreds of instructions, a dozen cache misses), a CIDR test an address parse,
 /// a string list a binary search; most other tests read one field of the event.
+constexpr std::uint64_t k_pattern_cost = 64;
 std::uint64_t own_test_cost(const cond_node& n) {
   switch (n.kind) {
-    case cond_kind::pattern: return 64;
+    case cond_kind::pattern: return k_pattern_cost;
     case cond_kind::cidr: return 8;
     case cond_kind::str_in: return 2;
     default: return 1;
@@ -432,10 +433,14 @@ void classify_rules(rule_set& set) {
   for (auto& list : set.by_class)
     for (auto& cr : list) {
       if (is_correlation(cr.stateful)) continue;
-      const auto leaves = needed_leaves(set, std::span(set.residual).subspan(cr.first, cr.count));
+      const auto conjuncts = std::span(set.residual).subspan(cr.first, cr.count);
+      const auto leaves = needed_leaves(set, conjuncts);
       if (!leaves) continue;
       cr.needs_first = static_cast<std::uint32_t>(set.needs.size());
       cr.needs_count = append_needs(set, *leaves);
+      // The conjuncts cheaper than any pattern (none holds one) come before the needs: a
+      // scan is not worth forcing for an event they reject anyway.
+      while (cr.cheap < 255 && cr.cheap < cr.count && cost[conjuncts[cr.cheap]] < k_pattern_cost) ++cr.cheap;
     }
 }
 

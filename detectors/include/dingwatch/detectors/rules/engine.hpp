@@ -230,6 +230,8 @@ class rule_engine final : public detector {
   void ensure_scanned(std::uint32_t database, const normalized_event& ev);
   /// Whether one of `cr`'s exceptions holds on `ev`.
   bool excepted(const class_rule& cr, const normalized_event& ev);
+  /// Whether this event's scans of every database `cr`'s pattern requirements name ran.
+  bool needs_scanned(const class_rule& cr) const;
   /// Whether one of `cr`'s pattern requirements (`class_rule::needs_count`) is met.
   bool needs_met(const class_rule& cr, const normalized_event& ev);
   /// Marks the leaves of database `database` that match `text`: from the scan memo when

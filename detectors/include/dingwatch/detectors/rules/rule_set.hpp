@@ -131,8 +131,10 @@ struct class_rule {
   /// the (large) compiled rule.
   stateful_kind stateful = stateful_kind::none;
   /// When non-zero, the residual cannot hold unless one of the pattern requirements
-  /// `rule_set::needs[needs_first, needs_first + needs_count)` is met (`classify_rules`).
+  /// `rule_set::needs[needs_first, needs_first + needs_count)` is met (`classify_rules`);
+  /// the first `cheap` conjuncts, which read no pattern, are tested before that.
   std::uint8_t needs_count = 0;
+  std::uint8_t cheap = 0;
   std::uint32_t needs_first = 0;
   /// The rule's exceptions as they stand on the class, cheapest first: any of the nodes
   /// `rule_set::class_exceptions[exceptions_first, exceptions_first + exceptions_count)`
