@@ -313,8 +313,13 @@ bool rule_engine::pattern_matched(const cond_node& n, const normalized_event& ev
 }
 
 bool rule_engine::excepted(const class_rule& cr, const normalized_event& ev) {
+  rule_counters& c = counters_->counters[cr.rule];
+  c.matched.add();
   for (std::uint32_t i = cr.exceptions_first; i < cr.exceptions_first + cr.exceptions_count; ++i)
-    if (eval(set_->class_exceptions[i], ev)) return true;
+    if (eval(set_->class_exceptions[i], ev)) {
+      c.excepted.add();
+      return true;
+    }
   return false;
 }
 
@@ -517,14 +522,8 @@ std::uint32_t rule_engine::step_hits(const class_rule& cr, const normalized_even
 }
 
 void rule_engine::on_rule(const class_rule& cr, const normalized_event& ev, std::int64_t ts, alert_emitter& out) {
+  if (excepted(cr, ev)) return;
   const std::size_t index = cr.rule;
-  rule_counters& c = counters_->counters[index];
-  c.matched.add();
-  if (excepted(cr, ev)) {
-    c.excepted.add();
-    return;
-  }
-
   switch (cr.stateful) {
     case stateful_kind::none:
       if (const auto folded = announce(index, ev))
@@ -650,11 +649,7 @@ void rule_engine::on_correlation(const class_rule& cr, std::uint32_t hit_mask, c
   const compiled_rule& r = set_->rules[index];
   rule_counters& c = counters_->counters[index];
   rule_state& st = state_[index];
-  c.matched.add();
-  if (excepted(cr, ev)) {
-    c.excepted.add();
-    return;
-  }
+  if (excepted(cr, ev)) return;
   const bool ordered = r.stateful == stateful_kind::temporal_ordered;
   const std::size_t n = r.steps.size();
   for (std::size_t j = 0; j < n; ++j) {

@@ -228,7 +228,8 @@ class rule_engine final : public detector {
   bool pattern_matched(const cond_node& n, const normalized_event& ev);
   /// Scans `ev`'s field of database `database` unless this event's scan is done.
   void ensure_scanned(std::uint32_t database, const normalized_event& ev);
-  /// Whether one of `cr`'s exceptions holds on `ev`.
+  /// Counts `cr`'s rule as matched by `ev`; true, counted as excepted too, when one of
+  /// its exceptions holds.
   bool excepted(const class_rule& cr, const normalized_event& ev);
   /// Whether this event's scans of every database `cr`'s pattern requirements name ran.
   bool needs_scanned(const class_rule& cr) const;
