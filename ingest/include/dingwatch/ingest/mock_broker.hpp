@@ -25,8 +25,8 @@
 /// - one thread serves every request, and a fetch finds its offset by walking the
 ///   partition's retained message sets from the oldest (rd_kafka_mock_msgset_find). A
 ///   producer paced at a steady rate sends small sets, so the walk grows with partitions
-///   × rate: at 100k rec/s, 8 partitions per topic saturated its thread (p99 latency
-///   0.4–2.3 s), 4 did not (BENCHMARKS.md).
+///   × rate: at 100k rec/s, 8 partitions per topic saturated its thread, 4 did not
+///   (BENCHMARKS.md has the latencies).
 
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
@@ -70,8 +70,8 @@ class mock_broker {
 /// librdkafka properties for a consumer of the embedded cluster (`dingwatch demo`, the
 /// steady-rate benchmark): a group session of 6 s, heartbeats every 0.5 s (a re-join
 /// waits session − 1 s), and fetches held at most 2 ms, so records reach the pipeline
-/// about as soon as a real broker would deliver them (10 ms: p50 latency 14–16 ms and p99
-/// 41–49 ms at 100k rec/s; 2 ms: p50 7 ms, p99 33–34 ms).
+/// about as soon as a real broker would deliver them (2 ms halved the p50 alert latency of
+/// 10 ms: BENCHMARKS.md).
 std::map<std::string, std::string> mock_consumer_properties();
 
 }  // namespace dingwatch
