@@ -277,10 +277,12 @@ class bench_run {
                                   n.alert_events, n.alerts);
       x.target = "0 (alerts aside)";
       x.pass = quiet == 0;
-      x.detail = fmt::format("counting operator new on the measuring thread; 10 warm-up passes, then {} counted "
-                             "passes over the corpus in batches of {}; an event that raises an alert builds it "
-                             "(id, texts, evidence: strings for the sinks), so its allocations are counted apart",
-                             plan_.allocation_passes, k_batch_records);
+      x.detail = fmt::format("counting operator new on the measuring thread; {} warm-up passes (until one whole "
+                             "pass allocated nothing outside alerts: every window is bounded and keeps its block), "
+                             "then {} counted passes over the corpus in batches of {}; an event that raises an alert "
+                             "builds it (id, texts, evidence: strings for the sinks), so its allocations are counted "
+                             "apart",
+                             n.warmup_passes, plan_.allocation_passes, k_batch_records);
       rows_.push_back(x);
     }
   }

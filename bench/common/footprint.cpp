@@ -52,15 +52,12 @@ std::int64_t rss_bytes() {
   return resident * sysconf(_SC_PAGESIZE);
 }
 
-allocation_count count_allocations(const detect_corpus& corpus, bool detect, std::uint64_t passes,
-                                   std::uint64_t warmup) {
-  decode_stage d;
-  detect_stage s(default_pack());
-  std::uint64_t pass = 0;
-  const auto one_pass = [&] { return detect ? detect_pass(corpus, d, s, pass++) : decode_pass(corpus, d, pass++); };
-  for (std::uint64_t i = 0; i < warmup; ++i) one_pass();
-  const std::uint64_t warmup_alerts = s.alerts();
+namespace {
+
+/// One pass over the corpus in pipeline batches, its allocations charged by event.
+allocation_count counted_pass(const detect_corpus& corpus, decode_stage& d, detect_stage* s, std::uint64_t pass) {
   allocation_count n;
+  const std::uint64_t alerts_before = s != nullptr ? s->alerts() : 0;
   // Each event's allocations, charged to the alerts when it raised one.
   std::uint64_t mark = 0;
   const auto after_event = [&](bool alerted) {
@@ -71,19 +68,47 @@ allocation_count count_allocations(const detect_corpus& corpus, bool detect, std
     }
     mark = now;
   };
-  for (std::uint64_t i = 0; i < passes; ++i) {
-    const heap_counts before = heap_now();
-    const std::int64_t shift = static_cast<std::int64_t>(pass++) * corpus.period_ms;
-    for (std::size_t first = 0; first < corpus.batch.size(); first += k_batch_records) {
-      d.decode(corpus, first, std::min(first + k_batch_records, corpus.batch.size()), shift);
-      n.events += d.events().size();
-      mark = heap_now().allocations;
-      if (detect) s.run(d.events(), after_event);
-    }
-    n.allocations += heap_now().allocations - before.allocations;
-    n.records += corpus.batch.size();
+  const heap_counts before = heap_now();
+  const std::int64_t shift = static_cast<std::int64_t>(pass) * corpus.period_ms;
+  for (std::size_t first = 0; first < corpus.batch.size(); first += k_batch_records) {
+    d.decode(corpus, first, std::min(first + k_batch_records, corpus.batch.size()), shift);
+    n.events += d.events().size();
+    mark = heap_now().allocations;
+    if (s != nullptr) s->run(d.events(), after_event);
   }
-  n.alerts = s.alerts() - warmup_alerts;
+  n.allocations = heap_now().allocations - before.allocations;
+  n.records = corpus.batch.size();
+  n.alerts = s != nullptr ? s->alerts() - alerts_before : 0;
+  return n;
+}
+
+}  // namespace
+
+allocation_count count_allocations(const detect_corpus& corpus, bool detect, std::uint64_t passes,
+                                   std::uint64_t max_warmup) {
+  decode_stage d;
+  detect_stage s(default_pack());
+  detect_stage* stage = detect ? &s : nullptr;
+  std::uint64_t pass = 0;
+  // Warm up until a whole pass is quiet: every table, buffer and window block has
+  // reached the largest size this traffic asks of it.
+  std::uint64_t warmup = 0;
+  while (warmup < max_warmup) {
+    const allocation_count w = counted_pass(corpus, d, stage, pass++);
+    ++warmup;
+    if (warmup >= 2 && w.allocations == w.alert_allocations) break;
+  }
+  allocation_count n;
+  n.warmup_passes = warmup;
+  for (std::uint64_t i = 0; i < passes; ++i) {
+    const allocation_count p = counted_pass(corpus, d, stage, pass++);
+    n.allocations += p.allocations;
+    n.events += p.events;
+    n.records += p.records;
+    n.alerts += p.alerts;
+    n.alert_events += p.alert_events;
+    n.alert_allocations += p.alert_allocations;
+  }
   return n;
 }
 
