@@ -117,6 +117,14 @@ void fold_quiet_hours(const rule_set& set, baseline_slots s, std::vector<std::ui
   for (std::size_t i = 0; i < slot_count(s); ++i)
     if (hours[i] > 0) fold_zeros(&slots[2 * i], hours[i], alpha);
 }
+/// After an event of a rule: its keys idle since before `cutoff_ms` expire, then the
+/// coldest go until `cap` remain, each counted on the rule.
+template <typename V>
+void age(key_table<V>& table, rule_counters& c, std::int64_t cutoff_ms, std::size_t cap) noexcept {
+  c.expired.add(table.expire(cutoff_ms));
+  c.evicted.add(table.trim(cap));
+}
+
 std::string number_text(double v) {
   if (std::fabs(v) < 9e15) return fmt::format("{}", std::llround(v));
   return fmt::format("{:.4g}", v);
@@ -218,6 +226,10 @@ rule_engine::rule_engine(std::shared_ptr<const rule_set> set, std::optional<std:
 rule_engine::~rule_engine() { hs_free_scratch(scratch_); }
 
 void rule_engine::on_batch_end() { in_batch_ = false; }
+
+rule_engine::rule_refs rule_engine::refs(std::size_t index) noexcept {
+  return {set_->rules[index], counters_->counters[index], state_[index]};
+}
 
 void rule_engine::follow_pack() {
   if (!pack_ || pack_->version() == pack_version_) return;
@@ -449,10 +461,8 @@ const rule_engine::key_group& rule_engine::key(std::uint32_t group, const normal
 std::optional<std::int64_t> rule_engine::announce(std::size_t index, const normalized_event& ev) {
   detected_[index] = generation_;
   if (!emits_[index]) return std::nullopt;
-  const compiled_rule& r = set_->rules[index];
+  const auto [r, c, st] = refs(index);
   if (r.suppress_ms <= 0) return 0;
-  rule_counters& c = counters_->counters[index];
-  rule_state& st = state_[index];
   const std::int64_t ts = event_time(ev);
   suppress_state& s = st.suppression.touch(key(rule_keys_[index].suppress, ev).hash, ts);
   if (ts < s.until_ms) {
@@ -464,8 +474,7 @@ std::optional<std::int64_t> rule_engine::announce(std::size_t index, const norma
   s.folded = 0;
   s.until_ms = ts + r.suppress_ms;
   // Keep a key's fold count for a while after its window so the next alert can report it.
-  c.expired.add(st.suppression.expire(ts - 2 * r.suppress_ms));
-  c.evicted.add(st.suppression.trim(r.max_keys));
+  age(st.suppression, c, ts - 2 * r.suppress_ms, r.max_keys);
   return folded;
 }
 
@@ -541,9 +550,7 @@ void rule_engine::on_rule(const class_rule& cr, const normalized_event& ev, std:
 
 void rule_engine::on_counting(std::size_t index, const normalized_event& ev, std::int64_t ts,
                               alert_emitter& out) {
-  const compiled_rule& r = set_->rules[index];
-  rule_counters& c = counters_->counters[index];
-  rule_state& st = state_[index];
+  const auto [r, c, st] = refs(index);
   const key_group& k = key(rule_keys_[index].by, ev);
   const std::int64_t cutoff = ts - r.within_ms;
   window_state& w = st.windows.touch(k.hash, ts);
@@ -598,15 +605,12 @@ void rule_engine::on_counting(std::size_t index, const normalized_event& ev, std
     }
   }
   if (fired) st.windows.erase(k.hash);
-  c.expired.add(st.windows.expire(cutoff));
-  c.evicted.add(st.windows.trim(r.max_keys));
+  age(st.windows, c, cutoff, r.max_keys);
 }
 
 void rule_engine::on_sum(std::size_t index, const normalized_event& ev, std::int64_t ts,
                          alert_emitter& out) {
-  const compiled_rule& r = set_->rules[index];
-  rule_counters& c = counters_->counters[index];
-  rule_state& st = state_[index];
+  const auto [r, c, st] = refs(index);
   const auto v = number_value(ev, r.value_field);
   if (!v) return;  // no number: nothing to add
   const key_group& k = key(rule_keys_[index].by, ev);
@@ -639,16 +643,13 @@ void rule_engine::on_sum(std::size_t index, const normalized_event& ev, std::int
     }
     st.sums.erase(k.hash);
   }
-  c.expired.add(st.sums.expire(cutoff));
-  c.evicted.add(st.sums.trim(r.max_keys));
+  age(st.sums, c, cutoff, r.max_keys);
 }
 
 void rule_engine::on_correlation(const class_rule& cr, std::uint32_t hit_mask, const normalized_event& ev,
                                  std::int64_t ts, alert_emitter& out) {
   const std::size_t index = cr.rule;
-  const compiled_rule& r = set_->rules[index];
-  rule_counters& c = counters_->counters[index];
-  rule_state& st = state_[index];
+  const auto [r, c, st] = refs(index);
   if (excepted(cr, ev)) return;
   const bool ordered = r.stateful == stateful_kind::temporal_ordered;
   const std::size_t n = r.steps.size();
@@ -728,15 +729,12 @@ void rule_engine::on_correlation(const class_rule& cr, std::uint32_t hit_mask, c
     }
     st.corr.erase(k.hash);
   }
-  c.expired.add(st.corr.expire(ts - r.within_ms));
-  c.evicted.add(st.corr.trim(r.max_keys));
+  age(st.corr, c, ts - r.within_ms, r.max_keys);
 }
 
 void rule_engine::on_baseline(std::size_t index, const normalized_event& ev, std::int64_t ts,
                               alert_emitter& out) {
-  const compiled_rule& r = set_->rules[index];
-  rule_counters& c = counters_->counters[index];
-  rule_state& st = state_[index];
+  const auto [r, c, st] = refs(index);
   double value = 1;
   if (r.baseline_sum) {
     const auto v = number_value(ev, r.value_field);
@@ -786,15 +784,12 @@ void rule_engine::on_baseline(std::size_t index, const normalized_event& ev, std
       b.alerted = b.alerted || over;
     }
   }
-  c.expired.add(st.baselines.expire(ts - r.within_ms));
-  c.evicted.add(st.baselines.trim(r.max_keys));
+  age(st.baselines, c, ts - r.within_ms, r.max_keys);
 }
 
 void rule_engine::on_first_seen(std::size_t index, const normalized_event& ev, std::int64_t ts,
                                 alert_emitter& out) {
-  const compiled_rule& r = set_->rules[index];
-  rule_counters& c = counters_->counters[index];
-  rule_state& st = state_[index];
+  const auto [r, c, st] = refs(index);
   value_.clear();
   append_value(value_, ev, r.value_field);
   if (value_.empty()) return;
@@ -850,8 +845,7 @@ void rule_engine::on_first_seen(std::size_t index, const normalized_event& ev, s
     d.evidence.emplace_back("first_seen.known", std::to_string(known));
     fire(index, ev, k.text, value_, *folded, std::move(d), out);
   }
-  c.expired.add(st.seen.expire(cutoff));
-  c.evicted.add(st.seen.trim(r.max_keys));
+  age(st.seen, c, cutoff, r.max_keys);
 }
 
 void rule_engine::fire(std::size_t index, const normalized_event& ev, std::string_view key_text,

@@ -239,6 +239,13 @@ class rule_engine final : public detector {
   /// the value was scanned lately, else by a Hyperscan scan (remembered for next time).
   void scan(std::uint32_t database, std::string_view text);
   const key_group& key(std::uint32_t group, const normalized_event& ev);
+  /// What the engine holds of rule `index`: its compiled form, counters and state.
+  struct rule_refs {
+    const compiled_rule& rule;
+    rule_counters& counters;
+    rule_state& state;
+  };
+  rule_refs refs(std::size_t index) noexcept;
   /// Marks rule `index` as detected on this event (correlations see it) and decides
   /// whether an alert goes out: nothing when the rule's alerts do not leave the engine or
   /// suppression folds this one (counted there), else how many were folded into it. Only
