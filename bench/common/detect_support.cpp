@@ -18,20 +18,21 @@ namespace {
 constexpr std::int64_t k_week_ms = 7 * 86'400'000LL;
 constexpr std::int64_t k_start_ms = 1'794'758'400'000;  // Mon 2026-11-16 00:00 Macau: fixed, so runs compare
 
-std::size_t corpus_records() {
-  const char* n = std::getenv("DINGWATCH_BENCH_RECORDS");
-  return n != nullptr ? std::strtoull(n, nullptr, 10) : 20'000;
+std::size_t env_size(const char* name, std::size_t fallback) {
+  const char* n = std::getenv(name);
+  return n != nullptr ? std::strtoull(n, nullptr, 10) : fallback;
 }
 
 detect_corpus make_corpus() {
   detect_corpus c;
   gen::options o;
   o.start_ms = k_start_ms;
+  o.users = static_cast<int>(env_size("DINGWATCH_BENCH_COMPANY", static_cast<std::size_t>(o.users)));
   gen::generator g(o);
   gen::record r;
   std::int64_t offsets[4] = {};
   std::int64_t last_ms = k_start_ms;
-  const std::size_t n = corpus_records();
+  const std::size_t n = env_size("DINGWATCH_BENCH_RECORDS", 20'000);
   for (std::size_t i = 0; i < n; ++i) {
     g.next(r);
     const source_topic topic = topic_from_name(r.topic);

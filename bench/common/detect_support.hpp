@@ -31,8 +31,8 @@ namespace dingwatch::bench {
 /// Records per pipeline batch (the pipeline's default `batch_size`).
 inline constexpr std::size_t k_batch_records = 2048;
 
-/// Generated records (gen::generator, seed 1, 200 users, default incident rate) copied
-/// into one batch, padded as the pipeline pads them.
+/// Generated records (gen::generator, seed 1, `DINGWATCH_BENCH_COMPANY` users — default
+/// 200 —, default incident rate) copied into one batch, padded as the pipeline pads them.
 struct detect_corpus {
   record_batch batch;
   std::size_t bytes = 0;
