@@ -279,6 +279,26 @@ TEST_CASE("baseline: sums per hour-of-week slot and the ratio test", "[rules][ba
   CHECK(rules::rule_engine::bytes_per_key(set->rules[0]) <= 1024);
 }
 
+TEST_CASE("baseline: an hour that fired teaches its slot only up to the firing total", "[rules][baseline]") {
+  const auto set = baseline_rule("{by: [user.id], sum: file.size, slots: hour_of_week, warmup: 14d, ratio: 10, min: 100000}");
+  feeder f(set);
+  const auto start = macau(0, 0, 0, 1);
+  // As above: each weekly slot's mean is 26 kB after two weeks.
+  for (std::int64_t h = 0; h < 24 * 14; ++h) download(f, start + h * k_hour, (h / 24) % 2 ? "10000" : "30000");
+  REQUIRE(f.sink.alerts.empty());
+  // Then 3 MB every Sunday 09:00. Folded whole, the first would lift the mean to 621 kB and
+  // the bar to 6.2 MB: the second week would be quiet. Folded up to the bar (260 kB, then
+  // 728 kB, then 2.04 MB), the mean goes 72.8 kB → 204 kB → 571 kB: three weeks fire, and
+  // the fourth (bar 5.7 MB) has learned the new level.
+  std::vector<std::size_t> fired;
+  for (int week = 0; week < 4; ++week) {
+    const std::size_t before = f.sink.alerts.size();
+    download(f, start + (14 + 7 * week) * k_day + 9 * k_hour, "3000000");
+    if (f.sink.alerts.size() > before) fired.push_back(static_cast<std::size_t>(week));
+  }
+  CHECK(fired == std::vector<std::size_t>{0, 1, 2});
+}
+
 TEST_CASE("baseline: quiet hours decay a slot's mean as one zero per hour would", "[rules][baseline]") {
   // alpha 0.5, hour_of_week: 8 downloads on Monday 10:00, then nothing for three weeks.
   // Closing that bucket sets the slot's mean to 8; the quiet Mondays 10:00 of weeks 1

@@ -89,6 +89,16 @@ void fold(std::uint16_t* slot, double x, double alpha) noexcept {
   slot[0] = encode(m);
   slot[1] = encode(std::sqrt(std::max(var, 0.0)));
 }
+/// The lowest total of an hour that fires against `slot` (mean + z·σ or ratio × mean,
+/// whichever the rule tests and is lower), or `min` when that is higher.
+double firing_total(const std::uint16_t* slot, const compiled_rule& r) noexcept {
+  const double mean = decode(slot[0]);
+  const double sigma = slot[1] == 0 ? 0.0 : decode(slot[1]);
+  double bound = std::numeric_limits<double>::infinity();
+  if (r.z > 0) bound = std::min(bound, mean + r.z * sigma);
+  if (r.ratio > 0) bound = std::min(bound, r.ratio * mean);
+  return std::max(bound, r.min_value);
+}
 /// `k` quiet hours of one slot at once: what `k` calls of `fold(slot, 0, alpha)` compute,
 /// in closed form (one decode and encode instead of k). With d = (1 − α)^k a zero decays
 /// the mean m to d·m and the variance v to d·(v + m²·(1 − d)).
@@ -752,8 +762,11 @@ void rule_engine::on_baseline(std::size_t index, const normalized_event& ev, std
   }
   if (hour > b.hour) {
     // Close the bucket, and fold the quiet hours in between as zeros (at most eight
-    // rounds of the slots: older gaps have decayed by then).
-    fold(&b.slots[2 * slot_of(*set_, r.slots, b.hour)], b.total, r.alpha);
+    // rounds of the slots: older gaps have decayed by then). An hour that fired teaches
+    // its slot only what would just have fired: one burst must not raise the bar for the
+    // next (baseline poisoning), while a lasting change is learned within a few hours.
+    std::uint16_t* closed = &b.slots[2 * slot_of(*set_, r.slots, b.hour)];
+    fold(closed, b.alerted ? std::min(b.total, firing_total(closed, r)) : b.total, r.alpha);
     const std::int64_t from = std::max(b.hour + 1, hour - static_cast<std::int64_t>(8 * nslots));
     fold_quiet_hours(*set_, r.slots, b.slots, from, hour, r.alpha);
     b.hour = hour;
