@@ -219,6 +219,16 @@ void download(feeder& f, std::int64_t ts, const char* size = "1000", const char*
   f.feed({{"event.kind", "audit"}, {"event.action", "download"}, {"user.id", user}, {"file.size", size}}, ts);
 }
 
+/// Bytes downloaded per hour-of-week slot, ratio 10, two weeks of warm-up.
+constexpr const char* k_weekly_bytes =
+    "{by: [user.id], sum: file.size, slots: hour_of_week, warmup: 14d, ratio: 10, min: 100000}";
+
+/// Two weeks from `start`, every hour: 30 kB on even days, 10 kB on odd ones — so each
+/// weekly slot saw 30 kB then 10 kB: EWMA mean 26 kB (alpha 0.2).
+void two_weeks_of_downloads(feeder& f, std::int64_t start) {
+  for (std::int64_t h = 0; h < 24 * 14; ++h) download(f, start + h * k_hour, (h / 24) % 2 ? "10000" : "30000");
+}
+
 }  // namespace
 
 TEST_CASE("baseline: warm-up, then the z-score test", "[rules][baseline]") {
@@ -257,12 +267,10 @@ TEST_CASE("baseline: warm-up, then the z-score test", "[rules][baseline]") {
 }
 
 TEST_CASE("baseline: sums per hour-of-week slot and the ratio test", "[rules][baseline]") {
-  const auto set = baseline_rule("{by: [user.id], sum: file.size, slots: hour_of_week, warmup: 14d, ratio: 10, min: 100000}");
+  const auto set = baseline_rule(k_weekly_bytes);
   feeder f(set);
   const auto start = macau(0, 0, 0, 1);
-  // Two weeks, every hour: 30 kB on even days, 10 kB on odd ones — so each weekly slot
-  // saw 30 kB then 10 kB: EWMA mean 26 kB (alpha 0.2).
-  for (std::int64_t h = 0; h < 24 * 14; ++h) download(f, start + h * k_hour, (h / 24) % 2 ? "10000" : "30000");
+  two_weeks_of_downloads(f, start);
   CHECK(f.sink.alerts.empty());
   const auto t = start + 14 * k_day + 9 * k_hour;  // Sunday 09:00 again
   download(f, t, "150000");  // above min, below 10 × 26 kB
@@ -280,11 +288,9 @@ TEST_CASE("baseline: sums per hour-of-week slot and the ratio test", "[rules][ba
 }
 
 TEST_CASE("baseline: an hour that fired teaches its slot only up to the firing total", "[rules][baseline]") {
-  const auto set = baseline_rule("{by: [user.id], sum: file.size, slots: hour_of_week, warmup: 14d, ratio: 10, min: 100000}");
-  feeder f(set);
+  feeder f(baseline_rule(k_weekly_bytes));
   const auto start = macau(0, 0, 0, 1);
-  // As above: each weekly slot's mean is 26 kB after two weeks.
-  for (std::int64_t h = 0; h < 24 * 14; ++h) download(f, start + h * k_hour, (h / 24) % 2 ? "10000" : "30000");
+  two_weeks_of_downloads(f, start);
   REQUIRE(f.sink.alerts.empty());
   // Then 3 MB every Sunday 09:00. Folded whole, the first would lift the mean to 621 kB and
   // the bar to 6.2 MB: the second week would be quiet. Folded up to the bar (260 kB, then
