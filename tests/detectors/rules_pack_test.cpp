@@ -90,3 +90,31 @@ TEST_CASE("detector kind `rules` builds per-shard engines from paths", "[rules][
   const YAML::Node broken = YAML::Load("- {kind: rules, paths: [/nonexistent]}");
   CHECK_THROWS_WITH(build_detectors(broken), Catch::Contains("no such file or directory"));
 }
+
+TEST_CASE("the pack's company-wide first-seen sets hold a large employer's staff", "[rules][pack]") {
+  // Macau's largest employers have 20,000 staff; one shard may see all of them. A set that
+  // forgot the least recently active past its cap would make every returning user look
+  // "first active in 30 days" (DW-AA-026, the first step of DW-AA-025's dormant accounts).
+  const auto r = rules::load_rules({DINGWATCH_RULES_DIR});
+  REQUIRE(r.ok());
+  const int index = r.rules->find_rule("DW-AA-026");
+  REQUIRE(index >= 0);
+  rules::rule_engine engine(r.rules, static_cast<std::size_t>(index));
+  alert_sink sink;
+  constexpr int staff = 20'000;
+  std::vector<std::string> ids(staff);
+  for (int i = 0; i < staff; ++i) ids[static_cast<std::size_t>(i)] = "u" + std::to_string(i);
+  const auto sign_in_all = [&](std::int64_t day) {
+    for (int i = 0; i < staff; ++i) {
+      event_builder b;
+      b.set("event.kind", "audit").set("event.action", "login").set("user.id", ids[static_cast<std::size_t>(i)]);
+      engine.on_event(b.at(day + i * 1'000).ev(), sink);
+    }
+    engine.on_batch_end();
+  };
+  const std::int64_t start = macau(9, 0, 0, 1);
+  sign_in_all(start);              // learning: everyone is remembered silently
+  sign_in_all(start + 15 * k_day);  // past the 14 days of learning, within the 30-day TTL
+  CHECK(sink.alerts.empty());
+  CHECK(engine.rule_stats(static_cast<std::size_t>(index)).evicted == 0);
+}

@@ -1140,7 +1140,7 @@ class loader {
       if (const YAML::Node m = s["max_values"])
         if (const auto v = integer(m, "max_values", 1)) {
           rule.max_values = static_cast<std::size_t>(*v);
-          if (*v > 4096) diags_.error(at(m), "max_values above 4096 is not supported", "state per key is bounded by it");
+          if (*v > 65536) diags_.error(at(m), "max_values above 65536 is not supported", "state per key is bounded by it");
         }
     }
   }

@@ -178,7 +178,7 @@ class rule_engine final : public detector {
     /// Sets of up to `k_listed_values` values (per user: IPs, devices, countries): value
     /// hash and last seen, scanned in full per event, which at this size beats hashing.
     std::vector<std::pair<std::uint64_t, std::int64_t>> values;
-    /// Larger sets (users of a company, up to 4,096): looked up by hash, expired and
+    /// Larger sets (users of a company, up to 65,536): looked up by hash, expired and
     /// evicted from their least recently seen end like keys.
     std::unique_ptr<key_table<seen_mark>> many;
     void clear() noexcept { *this = seen_state{.values = recycled(values), .many = nullptr}; }
