@@ -89,15 +89,13 @@ void fold(std::uint16_t* slot, double x, double alpha) noexcept {
   slot[0] = encode(m);
   slot[1] = encode(std::sqrt(std::max(var, 0.0)));
 }
-/// The lowest total of an hour that fires against `slot` (mean + z·σ or ratio × mean,
-/// whichever the rule tests and is lower), or `min` when that is higher.
-double firing_total(const std::uint16_t* slot, const compiled_rule& r) noexcept {
-  const double mean = decode(slot[0]);
-  const double sigma = slot[1] == 0 ? 0.0 : decode(slot[1]);
-  double bound = std::numeric_limits<double>::infinity();
-  if (r.z > 0) bound = std::min(bound, mean + r.z * sigma);
-  if (r.ratio > 0) bound = std::min(bound, r.ratio * mean);
-  return std::max(bound, r.min_value);
+/// The total above which an hour is over a slot of mean `mean` and deviation `sigma`:
+/// the lower of `mean + z·σ` and `ratio × mean`, of those the rule tests.
+double over_bar(double mean, double sigma, const compiled_rule& r) noexcept {
+  double bar = std::numeric_limits<double>::infinity();
+  if (r.z > 0) bar = std::min(bar, mean + r.z * sigma);
+  if (r.ratio > 0) bar = std::min(bar, r.ratio * mean);
+  return bar;
 }
 /// `k` quiet hours of one slot at once: what `k` calls of `fold(slot, 0, alpha)` compute,
 /// in closed form (one decode and encode instead of k). With d = (1 − α)^k a zero decays
@@ -766,7 +764,9 @@ void rule_engine::on_baseline(std::size_t index, const normalized_event& ev, std
     // its slot only what would just have fired: one burst must not raise the bar for the
     // next (baseline poisoning), while a lasting change is learned within a few hours.
     std::uint16_t* closed = &b.slots[2 * slot_of(*set_, r.slots, b.hour)];
-    fold(closed, b.alerted ? std::min(b.total, firing_total(closed, r)) : b.total, r.alpha);
+    double taught = b.total;
+    if (b.alerted) taught = std::min(taught, std::max(over_bar(decode(closed[0]), decode(closed[1]), r), r.min_value));
+    fold(closed, taught, r.alpha);
     const std::int64_t from = std::max(b.hour + 1, hour - static_cast<std::int64_t>(8 * nslots));
     fold_quiet_hours(*set_, r.slots, b.slots, from, hour, r.alpha);
     b.hour = hour;
@@ -782,8 +782,7 @@ void rule_engine::on_baseline(std::size_t index, const normalized_event& ev, std
     if (!b.alerted && warm && b.total >= r.min_value) {
       const double mean = decode(slot[0]);
       const double sigma = slot[1] == 0 ? 0.0 : decode(slot[1]);
-      const bool over = (r.z > 0 && b.total > mean + r.z * sigma) ||
-                        (r.ratio > 0 && b.total > r.ratio * mean);
+      const bool over = b.total > over_bar(mean, sigma, r);
       const auto folded = over ? announce(index, ev) : std::nullopt;
       if (folded) {
         const std::int64_t start = hour * k_hour_ms - k_macau_offset_ms;
