@@ -18,11 +18,6 @@ namespace {
 constexpr std::int64_t k_week_ms = 7 * 86'400'000LL;
 constexpr std::int64_t k_start_ms = 1'794'758'400'000;  // Mon 2026-11-16 00:00 Macau: fixed, so runs compare
 
-std::size_t env_size(const char* name, std::size_t fallback) {
-  const char* n = std::getenv(name);
-  return n != nullptr ? std::strtoull(n, nullptr, 10) : fallback;
-}
-
 detect_corpus make_corpus() {
   detect_corpus c;
   gen::options o;
@@ -49,6 +44,11 @@ detect_corpus make_corpus() {
 }
 
 }  // namespace
+
+std::size_t env_size(const char* name, std::size_t fallback) {
+  const char* n = std::getenv(name);
+  return n != nullptr ? std::strtoull(n, nullptr, 10) : fallback;
+}
 
 const detect_corpus& generated_corpus() {
   static const detect_corpus c = make_corpus();

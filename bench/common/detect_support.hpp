@@ -31,6 +31,9 @@ namespace dingwatch::bench {
 /// Records per pipeline batch (the pipeline's default `batch_size`).
 inline constexpr std::size_t k_batch_records = 2048;
 
+/// The number in environment variable `name` (a benchmark's knob), else `fallback`.
+std::size_t env_size(const char* name, std::size_t fallback);
+
 /// Generated records (gen::generator, seed 1, `DINGWATCH_BENCH_COMPANY` users — default
 /// 200 —, default incident rate) copied into one batch, padded as the pipeline pads them.
 struct detect_corpus {

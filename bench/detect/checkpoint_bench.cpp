@@ -35,10 +35,7 @@ constexpr std::size_t k_events_per_user = 4;
 constexpr std::int64_t k_start_ms = 1'794'880'800'000;  // Tue 2026-11-17 10:00 Macau
 constexpr std::int64_t k_span_ms = 5 * 60'000;
 
-std::size_t user_count() {
-  const char* n = std::getenv("DINGWATCH_BENCH_USERS");
-  return n != nullptr ? std::strtoull(n, nullptr, 10) : 100'000;
-}
+std::size_t user_count() { return env_size("DINGWATCH_BENCH_USERS", 100'000); }
 
 /// An engine holding the state of `users` users.
 void fill(detect_stage& s, std::size_t users) {

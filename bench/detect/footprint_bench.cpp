@@ -42,10 +42,7 @@ namespace {
 
 using namespace dingwatch::bench;
 
-std::size_t user_count() {
-  const char* n = std::getenv("DINGWATCH_BENCH_USERS");
-  return n != nullptr ? std::strtoull(n, nullptr, 10) : 1'000'000;
-}
+std::size_t user_count() { return env_size("DINGWATCH_BENCH_USERS", 1'000'000); }
 
 void BM_allocations(benchmark::State& state, bool detect) {
   const detect_corpus& c = generated_corpus();
