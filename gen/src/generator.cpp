@@ -1480,6 +1480,10 @@ struct generator::impl {
 
   bool working_weekday() const { return wd >= 1 && wd <= 5; }
 
+  bool planned_today(int kind, std::size_t ui) const {
+    return std::any_of(plans.begin(), plans.end(), [&](const planned& p) { return p.kind == kind && p.user == ui; });
+  }
+
   /// Decides the incident for one user-day; may pick another actor. false: not applicable.
   bool plan(rng& r, int kind, std::size_t ui) {
     user& u = users[ui];
@@ -1491,10 +1495,22 @@ struct generator::impl {
       case k_attendance_outside_macau:
         if (u.commuter || u.roaming) return false;
         break;
+      // A shared account's incidents do not grow with the staff who draw them: at most
+      // one of a kind per account and day, or a large company's bots would repeat one
+      // incident within its rule's suppression window and score the repeats as misses.
       case k_hr_sync_overwide:
-      case k_smart_hr_sync_enabled_abroad: ui = hr_bot; break;
-      case k_robot_webhook_foreign: ui = robots[r.below(robots.size())]; break;
-      case k_event_push_weak_tls: ui = eventpush; break;
+      case k_smart_hr_sync_enabled_abroad:
+        ui = hr_bot;
+        if (planned_today(kind, ui)) return false;
+        break;
+      case k_robot_webhook_foreign:
+        ui = robots[r.below(robots.size())];
+        if (planned_today(kind, ui)) return false;
+        break;
+      case k_event_push_weak_tls:
+        ui = eventpush;
+        if (planned_today(kind, ui)) return false;
+        break;
       case k_dormant_account_wakeup: {
         if (day - first_day < 3) return false;
         std::size_t found = users.size();

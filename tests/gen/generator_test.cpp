@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "dingwatch/gen/generator.hpp"
@@ -205,6 +206,27 @@ TEST_CASE("a 5 % incident rate over 200 users and 7 days labels about 70 inciden
   CHECK(j.size() == 6);
   for (const char* k : {"id", "family", "kind", "user_id", "start_ms", "end_ms"}) CHECK(j.contains(k));
   CHECK(j["id"].get<std::string>().rfind("inc-00000", 0) == 0);
+}
+
+TEST_CASE("a shared account has at most one incident of a kind a day, however many staff draw them", "[gen]") {
+  // 1,000 users at a 30 % incident rate draw ~20 integration incidents a day for five bots.
+  generator g(fixed(3, 0.3, 1000));
+  record r;
+  const std::int64_t end = k_monday + 2 * k_day;
+  do g.next(r);
+  while (r.ts_ms < end);
+  std::map<std::tuple<std::string, std::string, std::int64_t>, int> per_day;
+  std::size_t integration = 0;
+  for (const auto& inc : g.incidents()) {
+    if (inc.kind != "hr_sync_overwide" && inc.kind != "smart_hr_sync_enabled_abroad" &&
+        inc.kind != "robot_webhook_foreign" && inc.kind != "event_push_weak_tls")
+      continue;
+    ++integration;
+    const std::int64_t macau_day = (inc.start_ms + 8 * 3600 * 1000) / k_day;
+    INFO(to_json(inc));
+    CHECK(++per_day[{inc.kind, inc.user_id, macau_day}] == 1);
+  }
+  CHECK(integration >= 6);  // every kind on both days would be 12 (3 robots: up to 24)
 }
 
 TEST_CASE("benign traffic carries lookalikes but none of the incident signatures", "[gen]") {
