@@ -1,6 +1,7 @@
 // The stateful kinds beyond counting: value_sum, temporal, temporal_ordered, baseline,
 // first_seen; per-rule counters and their process-wide collector.
 
+#include <algorithm>
 #include <cmath>
 
 #include <catch2/catch.hpp>
@@ -416,6 +417,62 @@ TEST_CASE("first_seen: learning, new values, TTL and cap", "[rules][first_seen]"
     login(f, "5.5.5.5", t0 + 20 * k_day + k_hour);
     CHECK(f.sink.alerts.empty());
   }
+}
+
+TEST_CASE("first_seen: a teaching event adds its field's value silently, known for the learning period",
+          "[rules][first_seen]") {
+  // Night check-ins by people unknown to the company's set fire; a join teaches the set
+  // its joiner (target.user), keyed like the rule (by corp.id).
+  const auto set = compile("rules:" + rule("T-T", R"(      where: {event.kind: attendance}
+      first_seen:
+        field: user.id
+        by: [corp.id]
+        learn: 2d
+        teach: {where: {event.kind: org_change, event.type: user_add_org}, field: target.user})"));
+  const auto t0 = macau(2);
+  feeder f(set);
+  const auto check_in = [&](const char* user, const char* corp, std::int64_t ts) {
+    f.feed({{"event.kind", "attendance"}, {"corp.id", corp}, {"user.id", user}}, ts);
+  };
+  const auto join = [&](const char* joiner, const char* corp, std::int64_t ts) {
+    f.feed({{"event.kind", "org_change"}, {"event.type", "user_add_org"}, {"corp.id", corp}, {"user.id", "hr1"},
+            {"target.user", joiner}},
+           ts);
+  };
+  check_in("night1", "c1", t0);  // learning starts
+  join("j1", "c1", t0 + 2 * k_day);
+  join("j2", "c2", t0 + 2 * k_day);
+  join("j3", "c1", t0 + 2 * k_day);
+  CHECK(f.sink.alerts.empty());  // a join after learning is a new value, taught, not alerted
+  check_in("j1", "c1", t0 + 3 * k_day);  // within the 2 days: known, and now seen
+  CHECK(f.sink.alerts.empty());
+  check_in("j2", "c1", t0 + 3 * k_day + k_hour);  // taught to c2's set, not c1's
+  REQUIRE(f.sink.alerts.size() == 1);
+  CHECK(f.sink.alerts[0].user_id == "j2");
+  CHECK(f.sink.alerts[0].count == 3);  // night1, j1, j3 known before
+  check_in("j3", "c1", t0 + 5 * k_day);  // the learning period since the join has passed
+  REQUIRE(f.sink.alerts.size() == 2);
+  CHECK(f.sink.alerts[1].user_id == "j3");
+  check_in("j1", "c1", t0 + 6 * k_day);  // seen on day 3: known for the TTL
+  CHECK(f.sink.alerts.size() == 2);
+  // What only the teaching condition reads is not evidence of the alerts.
+  const auto& evidence = set->rules[0].evidence;
+  CHECK(std::find(evidence.begin(), evidence.end(), rules::field_id::target_user) == evidence.end());
+  CHECK(std::find(evidence.begin(), evidence.end(), rules::field_id::event_type) == evidence.end());
+}
+
+TEST_CASE("first_seen teach diagnostics", "[rules][first_seen][diagnostics]") {
+  const auto text = [](const std::string& teach) {
+    const auto r = rules::load_rules_text("rules:" + rule("T-T", "      where: {event.kind: audit}\n      first_seen: {field: user.id, " + teach + "}"));
+    CHECK_FALSE(r.ok());
+    return rules::format_text(r.problems.list());
+  };
+  CHECK_THAT(text("teach: user_add_org"), Catch::Contains("`teach` must be a map"));
+  CHECK_THAT(text("teach: {where: {event.kind: org_change}}"), Catch::Contains("`teach` has no `field`"));
+  CHECK_THAT(text("teach: {field: target.user}"), Catch::Contains("`teach` has no `where`"));
+  CHECK_THAT(text("teach: {where: {event.kind: org_change}, field: target.usr}"), Catch::Contains("unknown field 'target.usr'"));
+  CHECK_THAT(text("teach: {where: {event.kind: org_change}, field: target.user, by: [corp.id]}"),
+             Catch::Contains("unknown teach key 'by'"));
 }
 
 TEST_CASE("per-rule counters per shard, summed by the collector", "[rules][metrics]") {

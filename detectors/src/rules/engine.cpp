@@ -802,8 +802,12 @@ void rule_engine::on_baseline(std::size_t index, const normalized_event& ev, std
 void rule_engine::on_first_seen(std::size_t index, const normalized_event& ev, std::int64_t ts,
                                 alert_emitter& out) {
   const auto [r, c, st] = refs(index);
+  const bool teaching = r.teach && eval(*r.teach, ev);
+  // A taught value is known for the rule's learning period, as a new key's values are:
+  // it is stored as if last seen that long before the TTL runs out.
+  const std::int64_t seen_ms = teaching ? std::min(ts, ts - r.within_ms + r.learn_ms) : ts;
   value_.clear();
-  append_value(value_, ev, r.value_field);
+  append_value(value_, ev, teaching ? r.teach_field : r.value_field);
   if (value_.empty()) return;
   const std::uint64_t h = hash64(value_);
   const key_group& k = key(rule_keys_[index].by, ev);
@@ -824,7 +828,7 @@ void rule_engine::on_first_seen(std::size_t index, const normalized_event& ev, s
       c.expired.add();
     }
     known = s.many->size();
-    s.many->touch(h, ts);
+    s.many->touch(h, seen_ms);
     c.evicted.add(s.many->trim(r.max_values));
   } else {
     // Look for this one, reading only: most events expire nothing, and rewriting the
@@ -833,7 +837,7 @@ void rule_engine::on_first_seen(std::size_t index, const normalized_event& ev, s
     for (auto& v : s.values) {
       if (v.second <= cutoff) ++expired;
       else if (v.first == h) {
-        v.second = std::max(v.second, ts);
+        v.second = std::max(v.second, seen_ms);
         found = true;
       }
     }
@@ -843,7 +847,7 @@ void rule_engine::on_first_seen(std::size_t index, const normalized_event& ev, s
     }
     known = s.values.size();
     if (!found) {
-      s.values.emplace_back(h, ts);
+      s.values.emplace_back(h, seen_ms);
       if (s.values.size() > r.max_values) {  // forget the value seen least recently
         s.values.erase(std::min_element(s.values.begin(), s.values.end(),
                                         [](const auto& a, const auto& b) { return a.second < b.second; }));
@@ -851,7 +855,7 @@ void rule_engine::on_first_seen(std::size_t index, const normalized_event& ev, s
       }
     }
   }
-  const auto folded = !found && ts - s.first_ms >= r.learn_ms ? announce(index, ev) : std::nullopt;
+  const auto folded = !found && !teaching && ts - s.first_ms >= r.learn_ms ? announce(index, ev) : std::nullopt;
   if (folded) {
     detection d{ts, static_cast<std::int64_t>(known), ts, {ev.ref}, {}, {}};
     d.evidence.emplace_back("first_seen.known", std::to_string(known));

@@ -12,6 +12,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include "dingwatch/core/time.hpp"
 
@@ -50,7 +51,8 @@ constexpr std::string_view k_value_sum_keys[] = {"field", "by", "within", "gte"}
 constexpr std::string_view k_temporal_keys[] = {"rules", "by", "within"};
 constexpr std::string_view k_baseline_keys[] = {"by",    "sum",   "slots", "alpha", "warmup",
                                                 "z",     "ratio", "min",   "ttl"};
-constexpr std::string_view k_first_seen_keys[] = {"field", "by", "learn", "ttl", "max_values"};
+constexpr std::string_view k_first_seen_keys[] = {"field", "by", "learn", "ttl", "max_values", "teach"};
+constexpr std::string_view k_teach_keys[] = {"where", "field"};
 constexpr std::string_view k_event_count_keys[] = {"by", "within", "gte"};
 constexpr std::string_view k_value_count_keys[] = {"field", "by", "within", "gte"};
 constexpr std::string_view k_suppress_keys[] = {"for", "by"};
@@ -1142,7 +1144,36 @@ class loader {
           rule.max_values = static_cast<std::size_t>(*v);
           if (*v > 65536) diags_.error(at(m), "max_values above 65536 is not supported", "state per key is bounded by it");
         }
+      if (const YAML::Node t = s["teach"]) read_teach(t, rule);
     }
+  }
+
+  /// first_seen `teach: {where: COND, field: FIELD}`: events meeting COND add their FIELD
+  /// to the set without alerting. The rule then runs on `any: [where, COND]`.
+  void read_teach(const YAML::Node& t, compiled_rule& rule) {
+    const char* const hint = "teach: {where: {event.type: user_add_org}, field: target.user}";
+    if (!t.IsMap()) {
+      diags_.error(at(t), "`teach` must be a map", hint);
+      return;
+    }
+    check_keys(t, k_teach_keys, "teach key");
+    const YAML::Node w = t["where"], f = t["field"];
+    if (!w || !f) {
+      diags_.error(at(t), fmt::format("`teach` has no `{}`", w ? "field" : "where"), hint);
+      return;
+    }
+    // What a teaching event reads is not evidence of the alerts, which it never raises.
+    std::set<field_id>* const reads = std::exchange(reads_, nullptr);
+    const std::uint32_t taught = condition(w);
+    reads_ = reads;
+    const field_info* fi = field(f, "field");
+    if (fi == nullptr) return;
+    cond_node either;
+    either.kind = cond_kind::any;
+    either.children = {rule.condition, taught};
+    rule.condition = add(std::move(either));
+    rule.teach = taught;
+    rule.teach_field = fi->id;
   }
 
   /// `rules: [NAME…]` and `by` of a correlation. Names are resolved to rule ids after

@@ -17,7 +17,8 @@
 ///   - `baseline`: the key's hourly count (or sum) exceeds its own EWMA baseline for that
 ///     hour-of-week (or hour-of-day) slot by z·σ or a ratio, after a warm-up;
 ///   - `first_seen`: a value of a field the key has not shown within the TTL, after a
-///     learning period.
+///     learning period; an event meeting the rule's `teach` condition adds its own field's
+///     value silently.
 /// A rule "detects" before suppression; correlations see detections of the rules they
 /// reference even when those are suppressed or `generate: false`.
 /// Alert ids are `make_alert_id(rule, key, window_start)` with window_start the time of

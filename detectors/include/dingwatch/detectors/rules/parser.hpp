@@ -17,7 +17,8 @@
 ///                 | value_sum:   { field: NUMBER-FIELD, by?: [FIELD…], within: DURATION, gte: N }
 ///                 | baseline:    { by?, sum?: NUMBER-FIELD, slots?: hour_of_week | hour_of_day,
 ///                                  z?: X, ratio?: X, min: X, warmup?: DURATION, alpha?: X, ttl?: DURATION }
-///                 | first_seen:  { field: FIELD, by?, learn?: DURATION, ttl?: DURATION, max_values?: N }
+///                 | first_seen:  { field: FIELD, by?, learn?: DURATION, ttl?: DURATION, max_values?: N,
+///                                  teach?: { where: condition, field: FIELD } }
 ///     correlation:= temporal | temporal_ordered:
 ///                     { rules: [STEP…], within: DURATION, by?: [FIELD…] | {STEP: [FIELD…]…} }
 ///     STEP       := RULE-ID (any file of the load) | MACRO-NAME

@@ -254,6 +254,10 @@ struct compiled_rule {
   std::int64_t warmup_ms = 0;    ///< baseline: key age before firing
   std::int64_t learn_ms = 0;     ///< first_seen: key age before new values alert
   std::size_t max_values = 32;   ///< first_seen: remembered values per key
+  /// first_seen `teach`: events meeting this node (a child of `condition`) add their
+  /// `teach_field` to the key's set without alerting.
+  std::optional<std::uint32_t> teach;
+  field_id teach_field = field_id::user_id;
   // (`within_ms` is the TTL of idle keys for every kind, and of values for first_seen.)
 
   std::int64_t suppress_ms = 0;  ///< 0: no suppression
