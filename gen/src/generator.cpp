@@ -158,6 +158,9 @@ struct user {
   std::int64_t trip_from_day = -1, trip_until_day = -2;
   int trip_place = 0;
   std::string trip_ip;
+  /// Per platform (1 PC … 5 Web): the last audit record on it, for incidents that must
+  /// come from a platform new to the person.
+  std::array<std::int64_t, 6> platform_last_ms{};
 };
 
 struct chat {
@@ -826,8 +829,10 @@ struct generator::impl {
 
   void audit(rng& r, std::size_t ui, std::int64_t ts, int action, const audit_ctx& at, sv resource,
              std::int64_t size, int receiver_type, sv receiver_name, std::int32_t inc, bool force_camel = false) {
-    const user& u = users[ui];
+    user& u = users[ui];
     ts -= ts % 1000;  // ListAuditLog times are whole seconds
+    u.platform_last_ms[static_cast<std::size_t>(at.platform)] =
+        std::max(u.platform_last_ms[static_cast<std::size_t>(at.platform)], ts);
     const bool snake = !force_camel && r.chance(0.2);
     auto w = begin(t_audit, u.id, ts, inc);
     if (snake) {
@@ -1480,6 +1485,21 @@ struct generator::impl {
 
   bool working_weekday() const { return wd >= 1 && wd <= 5; }
 
+  /// A platform `u` has not used in the 31 days before `t` (a first-seen set remembers
+  /// 30): Web or the other phone system first, then the other desk system; 0 when an
+  /// earlier incident has used all three.
+  static int unused_platform(const user& u, std::int64_t t, bool web_first) {
+    const int other_phone = u.phone_platform == 2 ? 3 : 2;
+    const int other_desk = u.desk_platform == 4 ? 1 : 4;
+    const std::array<int, 3> options = web_first ? std::array<int, 3>{5, other_phone, other_desk}
+                                                 : std::array<int, 3>{other_phone, 5, other_desk};
+    for (const int p : options) {
+      const std::int64_t last = u.platform_last_ms[static_cast<std::size_t>(p)];
+      if (last == 0 || last < t - 31 * k_day) return p;
+    }
+    return 0;
+  }
+
   bool planned_today(int kind, std::size_t ui) const {
     return std::any_of(plans.begin(), plans.end(), [&](const planned& p) { return p.kind == kind && p.user == ui; });
   }
@@ -1494,6 +1514,9 @@ struct generator::impl {
         break;
       case k_attendance_outside_macau:
         if (u.commuter || u.roaming) return false;
+        break;
+      case k_new_device_and_ip:
+        if (unused_platform(u, day0, true) == 0) return false;  // no platform would be new
         break;
       // A shared account's incidents do not grow with the staff who draw them: at most
       // one of a kind per account and day, or a large company's bots would repeat one
@@ -1799,7 +1822,7 @@ struct generator::impl {
         const std::int64_t t = at_min(static_cast<int>(r.range(0, 23 * 60))) + r.range(0, k_min - 1);
         random_ip(ipbuf2, r, k_net_overseas_hostile);
         std::string dev;
-        const int platform = r.chance(0.5) ? 5 : (u.phone_platform == 2 ? 3 : 2);
+        const int platform = unused_platform(u, t, r.chance(0.5));  // plan() made sure of one
         make_device(dev, r, platform);
         const audit_ctx at{ipbuf2, platform, dev};
         audit(r, ui, t, a_login, at, {}, 0, 0, {}, inc);

@@ -229,6 +229,38 @@ TEST_CASE("a shared account has at most one incident of a kind a day, however ma
   CHECK(integration >= 6);  // every kind on both days would be 12 (3 robots: up to 24)
 }
 
+TEST_CASE("a new-device incident comes from a platform the person has not used in 30 days", "[gen]") {
+  // At a 30 % incident rate people have several incidents a month, some of them on Web or
+  // a second phone; a new-device incident must still be new to the person's first-seen set.
+  generator g(fixed(7, 0.3, 100));
+  std::map<std::string, std::vector<std::pair<std::int64_t, std::string>>> uses;  // user → (time, platform)
+  static const std::map<std::string, std::string> k_codes{
+      {"1", "PC"}, {"2", "Android"}, {"3", "iOS"}, {"4", "Mac"}, {"5", "Web"}};
+  record r;
+  const std::int64_t end = k_monday + 45 * k_day;
+  do {
+    g.next(r);
+    if (r.topic != "dingtalk.audit") continue;
+    const json j = json::parse(r.value);
+    if (!j.contains("platform")) continue;  // the audit topic also carries check-in records
+    const std::string user = j.contains("userId") ? j["userId"].get<std::string>() : j["emp_id"].get<std::string>();
+    const json& p = j["platform"];
+    uses[user].emplace_back(r.ts_ms, p.is_string() ? p.get<std::string>() : k_codes.at(p.dump()));
+  } while (r.ts_ms < end);
+  std::size_t checked = 0;
+  for (const auto& inc : g.incidents()) {
+    if (inc.kind != "new_device_and_ip" || inc.end_ms >= end) continue;
+    const auto& list = uses[inc.user_id];
+    const auto login = std::find_if(list.begin(), list.end(), [&](const auto& u) { return u.first == inc.start_ms; });
+    REQUIRE(login != list.end());
+    ++checked;
+    INFO(to_json(inc) << " platform " << login->second);
+    for (const auto& [ts, platform] : list)
+      if (platform == login->second && ts < inc.start_ms) CHECK(ts < inc.start_ms - 30 * k_day);
+  }
+  CHECK(checked >= 10);
+}
+
 TEST_CASE("benign traffic carries lookalikes but none of the incident signatures", "[gen]") {
   generator g(fixed(21, 0.0));
   record r;
