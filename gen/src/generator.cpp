@@ -1518,22 +1518,10 @@ struct generator::impl {
       case k_new_device_and_ip:
         if (unused_platform(u, day0, true) == 0) return false;  // no platform would be new
         break;
-      // A shared account's incidents do not grow with the staff who draw them: at most
-      // one of a kind per account and day, or a large company's bots would repeat one
-      // incident within its rule's suppression window and score the repeats as misses.
       case k_hr_sync_overwide:
-      case k_smart_hr_sync_enabled_abroad:
-        ui = hr_bot;
-        if (planned_today(kind, ui)) return false;
-        break;
-      case k_robot_webhook_foreign:
-        ui = robots[r.below(robots.size())];
-        if (planned_today(kind, ui)) return false;
-        break;
-      case k_event_push_weak_tls:
-        ui = eventpush;
-        if (planned_today(kind, ui)) return false;
-        break;
+      case k_smart_hr_sync_enabled_abroad: ui = hr_bot; break;
+      case k_robot_webhook_foreign: ui = robots[r.below(robots.size())]; break;
+      case k_event_push_weak_tls: ui = eventpush; break;
       case k_dormant_account_wakeup: {
         if (day - first_day < 3) return false;
         std::size_t found = users.size();
@@ -1560,6 +1548,10 @@ struct generator::impl {
       }
       default: break;
     }
+    // A shared account's incidents do not grow with the staff who draw them: at most one
+    // of a kind per account and day, or a large company's bots would repeat one incident
+    // within its rule's suppression window and score the repeats as misses.
+    if (users[ui].bot && planned_today(kind, ui)) return false;
     plans.push_back({kind, ui});
     return true;
   }
