@@ -781,7 +781,7 @@ void rule_engine::on_baseline(std::size_t index, const normalized_event& ev, std
     const bool warm = (hour - b.first_hour) * k_hour_ms >= r.warmup_ms && slot[0] != k_unobserved;
     if (!b.alerted && warm && b.total >= r.min_value) {
       const double mean = decode(slot[0]);
-      const double sigma = slot[1] == 0 ? 0.0 : decode(slot[1]);
+      const double sigma = decode(slot[1]);
       const bool over = b.total > over_bar(mean, sigma, r);
       const auto folded = over ? announce(index, ev) : std::nullopt;
       if (folded) {

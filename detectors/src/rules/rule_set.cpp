@@ -72,7 +72,8 @@ class rule_hasher {
     h.real(r.alpha).real(r.z).real(r.ratio).real(r.min_value);
     h.number(static_cast<std::uint64_t>(r.warmup_ms)).number(static_cast<std::uint64_t>(r.learn_ms));
     h.number(r.max_values).number(static_cast<std::uint64_t>(r.suppress_ms));
-    if (r.teach) node(h.number(static_cast<std::uint64_t>(r.teach_field)), *r.teach);
+    // The teaching condition is hashed with `condition`, whose second alternative it is.
+    if (r.teach) h.number(static_cast<std::uint64_t>(r.teach_field));
     fields(h, r.suppress_by);
     if (reads_calendar_) h.number(calendar_.value());
     return h.value();
