@@ -2,6 +2,8 @@
 // save and restore into a fresh engine, which then behaves as the original would have;
 // changed rules start empty; malformed bytes are refused without crashing.
 
+#include <cstring>
+
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
@@ -176,6 +178,42 @@ TEST_CASE("an event_count window restored with N-1 events fires on the next one"
   CHECK(out.alerts[0].count == 3);
   CHECK(out.alerts[0].id == make_alert_id("T-1", "u1", t0));  // the same id the original would give
   CHECK(out.alerts[0].refs.size() == 3);
+}
+
+TEST_CASE("a version 1 checkpoint restores its baselines, without the previous hour", "[rules][checkpoint]") {
+  // Version 2 added, after a baseline's total, the previous hour's (f32 total, u16 first
+  // and last second), the current hour's last second (u16) and the previous slot's mean
+  // and σ (u16 each): a version 1 file is the same without those 14 bytes.
+  const auto set = compile(rule_with("      where: {event.kind: audit}\n      baseline: {by: [user.id], slots: hour_of_day, warmup: 2d, z: 3, min: 4}"));
+  const auto audit = [](rules::rule_engine& e, alert_sink& out, std::int64_t ts) {
+    event_builder b;
+    b.set("event.kind", "audit").set("user.id", "u1").at(ts);
+    e.on_event(b.ev(), out);
+  };
+  const auto start = macau(0, 0, 0, 1);
+  rules::rule_engine a(set);
+  alert_sink out;
+  for (std::int64_t h = 0; h < 24 * 3; ++h) audit(a, out, start + h * k_hour + 5 * k_min);
+  REQUIRE(out.alerts.empty());
+  std::string v1 = save(a);
+  const std::size_t section = 4 + 8 + 4 + 4 + 3 + 8 + 8;  // header, id "T-1", fingerprint, length
+  const std::size_t entry = section + 3 * 4 + 4;           // after three empty tables and a count
+  REQUIRE(v1.size() > entry + 48 + 14);
+  v1.erase(entry + 8 + 8 + 4 * 8, 14);  // key, last touch, hours, first ms, total
+  v1[0] = 1;
+  std::uint64_t length = 0;
+  std::memcpy(&length, v1.data() + section - 8, 8);
+  length -= 14;
+  std::memcpy(v1.data() + section - 8, &length, 8);
+
+  rules::rule_engine b(set);
+  state_reader in(v1);
+  b.restore(in);
+  REQUIRE(in.ok());
+  CHECK(b.tracked_keys(0) == 1);
+  for (int i = 0; i < 4; ++i) audit(b, out, start + 3 * k_day + 10 * k_hour + (10 + i) * k_min);
+  REQUIRE(out.alerts.size() == 1);  // warm, as restored: a new key would still be warming up
+  CHECK(out.alerts[0].count == 4);
 }
 
 TEST_CASE("restore keeps the state of rules with the same id and fingerprint only", "[rules][checkpoint]") {

@@ -306,6 +306,79 @@ TEST_CASE("baseline: an hour that fired teaches its slot only up to the firing t
   CHECK(fired == std::vector<std::size_t>{0, 1, 2});
 }
 
+namespace {
+
+std::string evidence_of(const alert& a, std::string_view key) {
+  for (const auto& [k, v] : a.evidence)
+    if (k == key) return v;
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("baseline: a burst that straddles the turn of the hour fires on the trailing 60 minutes", "[rules][baseline]") {
+  // One download at :05 every hour for three weeks: every slot has mean 1, σ 0; min 5.
+  feeder f(baseline_rule("{by: [user.id], slots: hour_of_day, warmup: 3d, z: 4, min: 5}"));
+  const auto start = macau(0, 0, 0, 1);
+  for (std::int64_t h = 0; h < 24 * 21; ++h) download(f, start + h * k_hour + 5 * k_min);
+  REQUIRE(f.sink.alerts.empty());
+  const auto ten = start + 21 * k_day + 10 * k_hour;  // Sunday 10:00, no background that day
+  SECTION("three downloads before 11:00 and two after: five within an hour, fired at the fifth") {
+    for (int i = 0; i < 3; ++i) download(f, ten + (57 + i) * k_min);
+    download(f, ten + 60 * k_min);
+    CHECK(f.sink.alerts.empty());  // the clock hours hold 3 and 1
+    download(f, ten + 61 * k_min);
+    REQUIRE(f.sink.alerts.size() == 1);
+    const alert& a = f.sink.alerts[0];
+    CHECK(a.count == 5);
+    CHECK(a.first_ms == ten + 57 * k_min);
+    CHECK(a.id == make_alert_id("T-B", "u1", ten + k_hour));  // the clock hour it fired in
+    CHECK(evidence_of(a, "baseline.window") == "trailing 60 min");
+    for (int i = 2; i < 10; ++i) download(f, ten + (60 + i) * k_min);
+    CHECK(f.sink.alerts.size() == 1);  // once per key and clock hour
+  }
+  SECTION("the previous hour counts for the part of its events' span within the last 60 minutes") {
+    // 10:01–10:03, then 11:02: the window from 10:02 holds half of that span (1.5 of 3).
+    for (int i = 1; i <= 3; ++i) download(f, ten + i * k_min);
+    download(f, ten + 62 * k_min);               // 1 + 1.5
+    download(f, ten + 62 * k_min + k_min / 2);   // 2 + 0.75
+    download(f, ten + 63 * k_min);               // the span has left the window: 3
+    download(f, ten + 64 * k_min);
+    CHECK(f.sink.alerts.empty());
+    download(f, ten + 65 * k_min);  // the clock hour reaches 5 by itself
+    REQUIRE(f.sink.alerts.size() == 1);
+    CHECK(evidence_of(f.sink.alerts[0], "baseline.window") == "clock hour");
+    CHECK(f.sink.alerts[0].count == 5);
+  }
+  SECTION("an hour that fired does not count again in the next") {
+    for (int i = 0; i < 5; ++i) download(f, ten + (50 + i) * k_min);
+    REQUIRE(f.sink.alerts.size() == 1);
+    CHECK(evidence_of(f.sink.alerts[0], "baseline.window") == "clock hour");
+    for (int i = 0; i < 4; ++i) download(f, ten + (60 + i) * k_min);
+    CHECK(f.sink.alerts.size() == 1);
+  }
+}
+
+TEST_CASE("baseline: the trailing hour is held to the previous slot's own level", "[rules][baseline]") {
+  // Every day six downloads over 10:10–10:59 and one at 11:01: slot means 6 and 1, ratio 2.
+  feeder f(baseline_rule("{by: [user.id], slots: hour_of_day, warmup: 3d, ratio: 2, min: 5}"));
+  const auto start = macau(0, 0, 0, 1);
+  const auto day = [&](std::int64_t d, std::initializer_list<int> minutes) {
+    for (const int m : minutes) download(f, start + d * k_day + 10 * k_hour + m * k_min);
+  };
+  for (std::int64_t d = 0; d < 15; ++d) day(d, {10, 20, 30, 40, 50, 59, 61});
+  // Day 14 too: at 11:01 the last 60 minutes hold 7, under 2 × (6 + 1/60 × 1); against
+  // 11:00's slot alone (2 × 1) they would fire every day.
+  CHECK(f.sink.alerts.empty());
+  // Eleven before 11:00 (under 2 × 6) and two after (under min): 13 within an hour.
+  day(15, {10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 59, 61});
+  CHECK(f.sink.alerts.empty());
+  day(15, {62});
+  REQUIRE(f.sink.alerts.size() == 1);
+  CHECK(f.sink.alerts[0].count == 13);
+  CHECK(evidence_of(f.sink.alerts[0], "baseline.window") == "trailing 60 min");
+}
+
 TEST_CASE("baseline: quiet hours decay a slot's mean as one zero per hour would", "[rules][baseline]") {
   // alpha 0.5, hour_of_week: 8 downloads on Monday 10:00, then nothing for three weeks.
   // Closing that bucket sets the slot's mean to 8; the quiet Mondays 10:00 of weeks 1

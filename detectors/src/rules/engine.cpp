@@ -740,6 +740,19 @@ void rule_engine::on_correlation(const class_rule& cr, std::uint32_t hit_mask, c
   age(st.corr, c, ts - r.within_ms, r.max_keys);
 }
 
+namespace {
+
+/// The share of the previous hour's total that counts towards the trailing hour at
+/// second `s` of this one: its events spanned seconds [first, last] of it and are taken
+/// as spread evenly over that span, of which [s, last] lies within the last 60 minutes.
+double trailing_share(std::uint16_t first, std::uint16_t last, std::uint16_t s) noexcept {
+  if (last < s) return 0;
+  if (first >= s) return 1;
+  return static_cast<double>(last - s) / (last - first);
+}
+
+}  // namespace
+
 void rule_engine::on_baseline(std::size_t index, const normalized_event& ev, std::int64_t ts,
                               alert_emitter& out) {
   const auto [r, c, st] = refs(index);
@@ -751,12 +764,15 @@ void rule_engine::on_baseline(std::size_t index, const normalized_event& ev, std
   }
   const key_group& k = key(rule_keys_[index].by, ev);
   const std::int64_t hour = local_hour(ts);
+  const std::int64_t hour_start = hour * k_hour_ms - k_macau_offset_ms;
+  const auto second = static_cast<std::uint16_t>((ts - hour_start) / 1000);
   const std::size_t nslots = slot_count(r.slots);
   baseline_state& b = st.baselines.touch(k.hash, ts);
   if (b.slots.empty()) {
     b.slots.assign(2 * nslots, k_unobserved);
     b.first_hour = b.hour = hour;
     b.bucket_first_ms = ts;
+    b.last_s = second;
   }
   if (hour > b.hour) {
     // Close the bucket, and fold the quiet hours in between as zeros (at most eight
@@ -764,6 +780,16 @@ void rule_engine::on_baseline(std::size_t index, const normalized_event& ev, std
     // its slot only what would just have fired: one burst must not raise the bar for the
     // next (baseline poisoning), while a lasting change is learned within a few hours.
     std::uint16_t* closed = &b.slots[2 * slot_of(*set_, r.slots, b.hour)];
+    // The trailing-hour test reads the hour closed now against its slot as it was, unless
+    // the hour fired (its burst is reported) or the slot had no history.
+    b.prev_total = 0;
+    if (hour == b.hour + 1 && !b.alerted && closed[0] != k_unobserved) {
+      b.prev_total = static_cast<float>(b.total);
+      b.prev_first_s = static_cast<std::uint16_t>((b.bucket_first_ms - (hour_start - k_hour_ms)) / 1000);
+      b.prev_last_s = b.last_s;
+      b.prev_mean = closed[0];
+      b.prev_sigma = closed[1];
+    }
     double taught = b.total;
     if (b.alerted) taught = std::min(taught, std::max(over_bar(decode(closed[0]), decode(closed[1]), r), r.min_value));
     fold(closed, taught, r.alpha);
@@ -773,24 +799,46 @@ void rule_engine::on_baseline(std::size_t index, const normalized_event& ev, std
     b.total = 0;
     b.alerted = false;
     b.bucket_first_ms = ts;
+    b.last_s = second;
   }
   if (hour == b.hour) {  // a late event of a closed bucket is not counted
     b.bucket_first_ms = std::min(b.bucket_first_ms, ts);
+    b.last_s = std::max(b.last_s, second);
     b.total += value;
     const std::uint16_t* slot = &b.slots[2 * slot_of(*set_, r.slots, hour)];
     const bool warm = (hour - b.first_hour) * k_hour_ms >= r.warmup_ms && slot[0] != k_unobserved;
-    if (!b.alerted && warm && b.total >= r.min_value) {
-      const double mean = decode(slot[0]);
-      const double sigma = decode(slot[1]);
-      const bool over = b.total > over_bar(mean, sigma, r);
+    if (!b.alerted && warm) {
+      // The clock hour's total against its slot; failing that, the trailing 60 minutes
+      // (this hour's total and the share of the previous one's that falls within them)
+      // against the two slots' statistics weighted alike (the previous slot by that share,
+      // this one by the part of the hour gone), so that a burst straddling the turn of the
+      // hour is not split in two.
+      double total = b.total, mean = 0, sigma = 0;
+      std::int64_t first_ms = b.bucket_first_ms;
+      bool over = false, trailing = false;
+      if (total >= r.min_value) {
+        mean = decode(slot[0]);
+        sigma = decode(slot[1]);
+        over = total > over_bar(mean, sigma, r);
+      }
+      const double share = b.prev_total > 0 ? trailing_share(b.prev_first_s, b.prev_last_s, second) : 0;
+      if (!over && share > 0 && total + share * b.prev_total >= r.min_value) {
+        const double gone = second / 3600.0;
+        total += share * b.prev_total;
+        mean = share * decode(b.prev_mean) + gone * decode(slot[0]);
+        sigma = share * decode(b.prev_sigma) + gone * decode(slot[1]);
+        over = total > over_bar(mean, sigma, r);
+        trailing = true;
+        first_ms = hour_start - k_hour_ms + 1000 * std::max(b.prev_first_s, second);
+      }
       const auto folded = over ? announce(index, ev) : std::nullopt;
       if (folded) {
-        const std::int64_t start = hour * k_hour_ms - k_macau_offset_ms;
-        detection d{start, std::llround(b.total), b.bucket_first_ms, {ev.ref}, {}, estimate_text(mean)};
+        detection d{hour_start, std::llround(total), first_ms, {ev.ref}, {}, estimate_text(mean)};
         d.evidence.emplace_back("baseline.slot", slot_name(*set_, r.slots, hour));
+        d.evidence.emplace_back("baseline.window", trailing ? "trailing 60 min" : "clock hour");
         d.evidence.emplace_back("baseline.mean", estimate_text(mean));
         d.evidence.emplace_back("baseline.sigma", estimate_text(sigma));
-        d.evidence.emplace_back("baseline.value", number_text(b.total));
+        d.evidence.emplace_back("baseline.value", number_text(total));
         fire(index, ev, k.text, {}, *folded, std::move(d), out);
       }
       b.alerted = b.alerted || over;

@@ -23,7 +23,9 @@ namespace dingwatch::rules {
 
 namespace {
 
-constexpr std::uint32_t k_state_version = 1;
+/// 2: a baseline keeps the previous hour for its trailing-hour test. Version 1 files are
+/// read as well (those baselines start without a previous hour).
+constexpr std::uint32_t k_state_version = 2;
 constexpr std::size_t k_ref_bytes = 1 + 4 + 8;  // state_writer::put_ref
 constexpr std::size_t k_max_list = 1u << 24;    // any per-key list; the input bounds it first
 constexpr std::size_t k_max_text = 1u << 20;    // a value_count value
@@ -48,6 +50,8 @@ double get_number(state_reader& r) {
 }  // namespace
 
 struct rule_engine::state_codec {
+  std::uint32_t version = k_state_version;  ///< of the state being read
+
   // --- values ---------------------------------------------------------------------
   static void put(state_writer& w, const window_state& v) {
     w.put(static_cast<std::uint32_t>(v.events.size()));
@@ -61,7 +65,7 @@ struct rule_engine::state_codec {
       w.put(ts);
     }
   }
-  static void get(state_reader& r, const compiled_rule&, window_state& v) {
+  void get(state_reader& r, const compiled_rule&, window_state& v) const {
     v.events.resize(r.count(k_max_list, 8 + k_ref_bytes));
     for (auto& [ts, ref] : v.events) {
       ts = get_time(r);
@@ -84,7 +88,7 @@ struct rule_engine::state_codec {
       w.put_ref(b.ref);
     }
   }
-  static void get(state_reader& r, const compiled_rule&, sum_state& v) {
+  void get(state_reader& r, const compiled_rule&, sum_state& v) const {
     v.buckets.resize(r.count(k_max_list, 4 * 8 + k_ref_bytes));
     for (auto& b : v.buckets) {
       b.index = get_time(r);
@@ -105,7 +109,7 @@ struct rule_engine::state_codec {
       w.put(h.step);
     }
   }
-  static void get(state_reader& r, const compiled_rule& rule, corr_state& v) {
+  void get(state_reader& r, const compiled_rule& rule, corr_state& v) const {
     v.latest_ms = get_time(r);
     v.hits.resize(r.count(k_max_list, 8 + 8 + k_ref_bytes + 1));
     for (auto& h : v.hits) {
@@ -122,15 +126,30 @@ struct rule_engine::state_codec {
     w.put(v.hour);
     w.put(v.bucket_first_ms);
     w.put(v.total);
+    w.put(v.prev_total);
+    w.put(v.prev_first_s);
+    w.put(v.prev_last_s);
+    w.put(v.last_s);
+    w.put(v.prev_mean);
+    w.put(v.prev_sigma);
     w.put(static_cast<std::uint8_t>(v.alerted));
     w.put(static_cast<std::uint32_t>(v.slots.size()));
     for (const auto s : v.slots) w.put(s);
   }
-  static void get(state_reader& r, const compiled_rule& rule, baseline_state& v) {
+  void get(state_reader& r, const compiled_rule& rule, baseline_state& v) const {
     v.first_hour = get_time(r, k_max_hours);
     v.hour = get_time(r, k_max_hours);
     v.bucket_first_ms = get_time(r);
     v.total = get_number(r);
+    if (version >= 2) {
+      v.prev_total = r.get<float>();
+      if (!std::isfinite(v.prev_total)) r.fail("number not finite");
+      v.prev_first_s = r.get<std::uint16_t>();
+      v.prev_last_s = r.get<std::uint16_t>();
+      v.last_s = r.get<std::uint16_t>();
+      v.prev_mean = r.get<std::uint16_t>();
+      v.prev_sigma = r.get<std::uint16_t>();
+    }
     v.alerted = r.get_bool();
     // on_baseline indexes 2 × slot count entries (mean, σ) once the key has any.
     const std::size_t want = 2 * (rule.slots == baseline_slots::hour_of_week ? 168 : 48);
@@ -158,7 +177,7 @@ struct rule_engine::state_codec {
       w.put(ts);
     }
   }
-  static void get(state_reader& r, const compiled_rule& rule, seen_state& v) {
+  void get(state_reader& r, const compiled_rule& rule, seen_state& v) const {
     v.first_ms = get_time(r);
     const std::size_t n = r.count(rule.max_values, 16);
     if (rule.max_values > k_listed_values) {
@@ -180,7 +199,7 @@ struct rule_engine::state_codec {
     w.put(v.until_ms);
     w.put(v.folded);
   }
-  static void get(state_reader& r, const compiled_rule&, suppress_state& v) {
+  void get(state_reader& r, const compiled_rule&, suppress_state& v) const {
     v.until_ms = get_time(r);
     v.folded = get_time(r);  // a count, bounded alike
     if (v.folded < 0) r.fail("negative count");
@@ -197,7 +216,7 @@ struct rule_engine::state_codec {
     });
   }
   template <typename V>
-  static void get_table(state_reader& r, const compiled_rule& rule, key_table<V>& t) {
+  void get_table(state_reader& r, const compiled_rule& rule, key_table<V>& t) const {
     const std::size_t n = r.count(k_max_list, 16);
     for (std::size_t i = 0; i < n && r.ok(); ++i) {
       const auto key = r.get<std::uint64_t>();
@@ -215,7 +234,7 @@ struct rule_engine::state_codec {
     put_table(w, s.seen);
     put_table(w, s.suppression);
   }
-  static void get_rule(state_reader& r, const compiled_rule& rule, rule_state& s) {
+  void get_rule(state_reader& r, const compiled_rule& rule, rule_state& s) const {
     get_table(r, rule, s.windows);
     get_table(r, rule, s.sums);
     get_table(r, rule, s.corr);
@@ -249,7 +268,7 @@ void rule_engine::save(state_writer& out) const {
 
 void rule_engine::restore(state_reader& in) {
   const auto version = in.get<std::uint32_t>();
-  if (in.ok() && version != k_state_version) {
+  if (in.ok() && (version < 1 || version > k_state_version)) {
     in.fail("rule engine state of another version");
     return;
   }
@@ -271,7 +290,7 @@ void rule_engine::restore(state_reader& in) {
     }
     rule_state& s = state[it->second];
     s = rule_state{};  // a repeated id (only in a forged file): the last one counts
-    state_codec::get_rule(section, set_->rules[it->second], s);
+    state_codec{version}.get_rule(section, set_->rules[it->second], s);
     if (section.ok() && !section.at_end()) section.fail("bytes after a rule's state");
     if (!section.ok()) in.fail(section.error());
     ++kept;

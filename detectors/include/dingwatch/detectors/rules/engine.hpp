@@ -168,6 +168,13 @@ class rule_engine final : public detector {
     std::int64_t hour = 0;        ///< current bucket
     std::int64_t bucket_first_ms = 0;
     double total = 0;             ///< current bucket's count or sum
+    /// The hour just before `hour`, for the trailing-hour test: its total (0 if it had
+    /// no events or fired), the first and last second of its events within it, and its
+    /// slot's mean and σ before it was folded in.
+    float prev_total = 0;
+    std::uint16_t prev_first_s = 0, prev_last_s = 0;
+    std::uint16_t prev_mean = 0, prev_sigma = 0;
+    std::uint16_t last_s = 0;     ///< the current bucket's latest event, seconds into it
     bool alerted = false;         ///< fired for the current bucket already
     std::vector<std::uint16_t> slots;  ///< per slot: log-coded mean, log-coded σ
     void clear() noexcept { *this = baseline_state{.slots = recycled(slots)}; }
