@@ -180,10 +180,33 @@ TEST_CASE("an event_count window restored with N-1 events fires on the next one"
   CHECK(out.alerts[0].refs.size() == 3);
 }
 
+TEST_CASE("a baseline rule's watching time survives a checkpoint (new_keys: quiet)", "[rules][checkpoint]") {
+  const auto set = compile(rule_with("      where: {event.kind: audit}\n      baseline: {by: [user.id], slots: hour_of_day, warmup: 2d, z: 3, min: 4, new_keys: quiet}"));
+  const auto audit = [](rules::rule_engine& e, alert_sink& out, const char* user, std::int64_t ts) {
+    event_builder b;
+    b.set("event.kind", "audit").set("user.id", user).at(ts);
+    e.on_event(b.ev(), out);
+  };
+  const auto start = macau(0, 0, 0, 1);
+  rules::rule_engine a(set);
+  alert_sink out;
+  for (std::int64_t h = 0; h < 24 * 2; ++h) audit(a, out, "u2", start + h * k_hour + 5 * k_min);
+  const std::string bytes = save(a);
+  rules::rule_engine b(set);
+  state_reader in(bytes);
+  b.restore(in);
+  REQUIRE(in.ok());
+  // u1 is new, the rule has watched two days: restored, it knows; fresh, it would not.
+  for (int i = 0; i < 4; ++i) audit(b, out, "u1", start + 2 * k_day + 10 * k_hour + i * k_min);
+  REQUIRE(out.alerts.size() == 1);
+  CHECK(out.alerts[0].user_id == "u1");
+}
+
 TEST_CASE("a version 1 checkpoint restores its baselines, without the previous hour", "[rules][checkpoint]") {
-  // Version 2 added, after a baseline's total, the previous hour's (f32 total, u16 first
-  // and last second), the current hour's last second (u16) and the previous slot's mean
-  // and σ (u16 each): a version 1 file is the same without those 14 bytes.
+  // Version 2 added a rule's first event time (i64, first in its section) and, after a
+  // baseline's total, the previous hour's (f32 total, u16 first and last second), the
+  // current hour's last second (u16) and the previous slot's mean and σ (u16 each): a
+  // version 1 file is the same without those 8 and 14 bytes.
   const auto set = compile(rule_with("      where: {event.kind: audit}\n      baseline: {by: [user.id], slots: hour_of_day, warmup: 2d, z: 3, min: 4}"));
   const auto audit = [](rules::rule_engine& e, alert_sink& out, std::int64_t ts) {
     event_builder b;
@@ -197,13 +220,14 @@ TEST_CASE("a version 1 checkpoint restores its baselines, without the previous h
   REQUIRE(out.alerts.empty());
   std::string v1 = save(a);
   const std::size_t section = 4 + 8 + 4 + 4 + 3 + 8 + 8;  // header, id "T-1", fingerprint, length
-  const std::size_t entry = section + 3 * 4 + 4;           // after three empty tables and a count
+  const std::size_t entry = section + 8 + 3 * 4 + 4;       // since, three empty tables, a count
   REQUIRE(v1.size() > entry + 48 + 14);
   v1.erase(entry + 8 + 8 + 4 * 8, 14);  // key, last touch, hours, first ms, total
+  v1.erase(section, 8);
   v1[0] = 1;
   std::uint64_t length = 0;
   std::memcpy(&length, v1.data() + section - 8, 8);
-  length -= 14;
+  length -= 8 + 14;
   std::memcpy(v1.data() + section - 8, &length, 8);
 
   rules::rule_engine b(set);

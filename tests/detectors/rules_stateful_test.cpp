@@ -431,13 +431,47 @@ TEST_CASE("baseline: quiet hours decay a slot's spread as one zero per hour woul
 }
 
 TEST_CASE("baseline diagnostics", "[rules][baseline][diagnostics]") {
-  const auto r = rules::load_rules_text("rules:" + rule("T-B", "      where: {event.kind: audit}\n      baseline: {slots: hour_of_week, warmup: 2d, sum: user.id}"));
+  const auto r = rules::load_rules_text("rules:" + rule("T-B", "      where: {event.kind: audit}\n      baseline: {slots: hour_of_week, warmup: 2d, sum: user.id, new_keys: cold}"));
   REQUIRE_FALSE(r.ok());
   const std::string text = rules::format_text(r.problems.list());
   CHECK_THAT(text, Catch::Contains("needs `z` or `ratio`"));
   CHECK_THAT(text, Catch::Contains("has no `min`"));
   CHECK_THAT(text, Catch::Contains("shorter than one round of the slots"));
   CHECK_THAT(text, Catch::Contains("'user.id' is a string field"));
+  CHECK_THAT(text, Catch::Contains("new_keys 'cold' is not warm_up | quiet"));
+}
+
+TEST_CASE("baseline new_keys: quiet — a key new once the rule has watched for the warm-up starts warm, from zeros",
+          "[rules][baseline]") {
+  const auto start = macau(0, 0, 0, 1);
+  const auto watch = [&](feeder& f, std::int64_t days) {  // u2 downloads every hour
+    for (std::int64_t h = 0; h < 24 * days; ++h) download(f, start + h * k_hour + 5 * k_min, "1000", "u2");
+  };
+  const auto burst = [&](feeder& f, std::int64_t at) {  // u1's first downloads ever
+    for (int i = 0; i < 6; ++i) download(f, at + i * k_min, "1000", "u1");
+  };
+  const std::string quiet = "{by: [user.id], slots: hour_of_day, warmup: 3d, z: 4, min: 5, new_keys: quiet}";
+  SECTION("after the rule's warm-up, min alone decides") {
+    feeder f(baseline_rule(quiet));
+    watch(f, 3);
+    burst(f, start + 3 * k_day + 10 * k_hour + 10 * k_min);
+    REQUIRE(f.sink.alerts.size() == 1);
+    CHECK(f.sink.alerts[0].user_id == "u1");
+    CHECK(f.sink.alerts[0].count == 5);
+    CHECK(evidence_of(f.sink.alerts[0], "baseline.mean") == "0");
+  }
+  SECTION("during the rule's own warm-up, a new key learns as usual") {
+    feeder f(baseline_rule(quiet));
+    watch(f, 2);
+    burst(f, start + 2 * k_day + 10 * k_hour + 10 * k_min);
+    CHECK(f.sink.alerts.empty());
+  }
+  SECTION("warm_up, the default, learns whenever the key is new") {
+    feeder f(baseline_rule("{by: [user.id], slots: hour_of_day, warmup: 3d, z: 4, min: 5, new_keys: warm_up}"));
+    watch(f, 3);
+    burst(f, start + 3 * k_day + 10 * k_hour + 10 * k_min);
+    CHECK(f.sink.alerts.empty());
+  }
 }
 
 namespace {

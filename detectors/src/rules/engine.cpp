@@ -767,10 +767,15 @@ void rule_engine::on_baseline(std::size_t index, const normalized_event& ev, std
   const std::int64_t hour_start = hour * k_hour_ms - k_macau_offset_ms;
   const auto second = static_cast<std::uint16_t>((ts - hour_start) / 1000);
   const std::size_t nslots = slot_count(r.slots);
+  if (st.since_ms == 0) st.since_ms = ts;
   baseline_state& b = st.baselines.touch(k.hash, ts);
   if (b.slots.empty()) {
-    b.slots.assign(2 * nslots, k_unobserved);
+    // A new key learns for the warm-up; with `new_keys: quiet`, once the rule itself has
+    // watched that long, it had no activity before: its slots start at zero, warm.
+    const bool quiet = r.quiet_new_keys && ts - st.since_ms >= r.warmup_ms;
+    b.slots.assign(2 * nslots, quiet ? 0 : k_unobserved);
     b.first_hour = b.hour = hour;
+    if (quiet) b.first_hour -= (r.warmup_ms + k_hour_ms - 1) / k_hour_ms;
     b.bucket_first_ms = ts;
     b.last_s = second;
   }

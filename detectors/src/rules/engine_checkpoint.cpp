@@ -3,7 +3,7 @@
 // Layout (state_io.hpp encoding):
 //     u32 k_state_version · u64 seq · u32 n ·
 //     n × (string rule id · u64 fingerprint · section:
-//          windows · sums · corr · baselines · seen · suppression)
+//          i64 since (version 2) · windows · sums · corr · baselines · seen · suppression)
 // and each table: u32 n · n × (u64 key hash · i64 last touch · value), coldest first.
 // A rule's state is a section, so a rule that changed or left the set is skipped whole.
 //
@@ -23,8 +23,9 @@ namespace dingwatch::rules {
 
 namespace {
 
-/// 2: a baseline keeps the previous hour for its trailing-hour test. Version 1 files are
-/// read as well (those baselines start without a previous hour).
+/// 2: a baseline keeps the previous hour for its trailing-hour test, a rule when it first
+/// saw an event (`new_keys: quiet`). Version 1 files are read as well (their baselines
+/// start without a previous hour, their rules as if watching from the restore on).
 constexpr std::uint32_t k_state_version = 2;
 constexpr std::size_t k_ref_bytes = 1 + 4 + 8;  // state_writer::put_ref
 constexpr std::size_t k_max_list = 1u << 24;    // any per-key list; the input bounds it first
@@ -227,6 +228,7 @@ struct rule_engine::state_codec {
   }
 
   static void put_rule(state_writer& w, const rule_state& s) {
+    w.put(s.since_ms);
     put_table(w, s.windows);
     put_table(w, s.sums);
     put_table(w, s.corr);
@@ -235,6 +237,7 @@ struct rule_engine::state_codec {
     put_table(w, s.suppression);
   }
   void get_rule(state_reader& r, const compiled_rule& rule, rule_state& s) const {
+    if (version >= 2) s.since_ms = get_time(r);
     get_table(r, rule, s.windows);
     get_table(r, rule, s.sums);
     get_table(r, rule, s.corr);
@@ -243,9 +246,9 @@ struct rule_engine::state_codec {
     get_table(r, rule, s.suppression);
   }
   static bool empty(const rule_state& s) noexcept {
-    return s.windows.size() + s.sums.size() + s.corr.size() + s.baselines.size() + s.seen.size() +
-               s.suppression.size() ==
-           0;
+    return s.since_ms == 0 && s.windows.size() + s.sums.size() + s.corr.size() + s.baselines.size() +
+                                  s.seen.size() + s.suppression.size() ==
+                              0;
   }
 };
 

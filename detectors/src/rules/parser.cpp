@@ -49,8 +49,8 @@ constexpr std::string_view k_stateful_keys[] = {"event_count", "value_count",   
                                                 "first_seen"};
 constexpr std::string_view k_value_sum_keys[] = {"field", "by", "within", "gte"};
 constexpr std::string_view k_temporal_keys[] = {"rules", "by", "within"};
-constexpr std::string_view k_baseline_keys[] = {"by",    "sum",   "slots", "alpha", "warmup",
-                                                "z",     "ratio", "min",   "ttl"};
+constexpr std::string_view k_baseline_keys[] = {"by", "sum", "slots", "alpha", "warmup", "new_keys",
+                                                "z",  "ratio", "min", "ttl"};
 constexpr std::string_view k_first_seen_keys[] = {"field", "by", "learn", "ttl", "max_values", "teach"};
 constexpr std::string_view k_teach_keys[] = {"where", "field"};
 constexpr std::string_view k_event_count_keys[] = {"by", "within", "gte"};
@@ -1122,6 +1122,15 @@ class loader {
                          rule.slots == baseline_slots::hour_of_week
                              ? "hour_of_week needs at least 7d (each slot is seen once a week); 14d–21d is better"
                              : "hour_of_day needs at least 1d; 3d–7d is better");
+        }
+      }
+      if (const YAML::Node n = s["new_keys"]) {
+        if (const auto t = scalar(n, "new_keys")) {
+          if (*t == "quiet") rule.quiet_new_keys = true;
+          else if (*t != "warm_up")
+            diags_.error(at(n), fmt::format("new_keys '{}' is not warm_up | quiet", *t),
+                         "warm_up: a new key learns for `warmup` first; quiet: once the rule has watched for "
+                         "`warmup`, a new key's history is taken as zeros and `min` decides");
         }
       }
       rule.within_ms = 35 * 86'400'000LL;

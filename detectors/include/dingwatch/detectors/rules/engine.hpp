@@ -204,6 +204,7 @@ class rule_engine final : public detector {
     key_table<baseline_state> baselines;
     key_table<seen_state> seen;
     key_table<suppress_state> suppression;
+    std::int64_t since_ms = 0;  ///< baseline: the first event the rule saw (0: none yet)
   };
   /// A distinct list of key fields of the set (a rule's `by`, a step's `by`, a
   /// `suppress.by`): its text and hash are read at most once per event.

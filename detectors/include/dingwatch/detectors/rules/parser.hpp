@@ -16,7 +16,8 @@
 ///                 | value_count: { field: FIELD, by?: [FIELD…], within: DURATION, gte: N }
 ///                 | value_sum:   { field: NUMBER-FIELD, by?: [FIELD…], within: DURATION, gte: N }
 ///                 | baseline:    { by?, sum?: NUMBER-FIELD, slots?: hour_of_week | hour_of_day,
-///                                  z?: X, ratio?: X, min: X, warmup?: DURATION, alpha?: X, ttl?: DURATION }
+///                                  z?: X, ratio?: X, min: X, warmup?: DURATION, alpha?: X, ttl?: DURATION,
+///                                  new_keys?: warm_up | quiet }
 ///                 | first_seen:  { field: FIELD, by?, learn?: DURATION, ttl?: DURATION, max_values?: N,
 ///                                  teach?: { where: condition, field: FIELD } }
 ///     correlation:= temporal | temporal_ordered:

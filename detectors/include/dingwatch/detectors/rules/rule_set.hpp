@@ -252,6 +252,9 @@ struct compiled_rule {
   double ratio = 0;              ///< 0: no ratio test
   double min_value = 1;          ///< the bucket must reach this much to fire
   std::int64_t warmup_ms = 0;    ///< baseline: key age before firing
+  /// baseline `new_keys: quiet`: a key first seen once the rule has watched for
+  /// `warmup_ms` starts warm, from a history of zeros.
+  bool quiet_new_keys = false;
   std::int64_t learn_ms = 0;     ///< first_seen: key age before new values alert
   std::size_t max_values = 32;   ///< first_seen: remembered values per key
   /// first_seen `teach`: events meeting this node (a child of `condition`) add their
