@@ -90,6 +90,13 @@ void feed(rules::rule_engine& e, alert_sink& out, const stream_event& s) {
   e.on_event(b.ev(), out);
 }
 
+/// An audit event of `user` at `ts`.
+void audit(rules::rule_engine& e, alert_sink& out, std::int64_t ts, const char* user = "u1") {
+  event_builder b;
+  b.set("event.kind", "audit").set("user.id", user).at(ts);
+  e.on_event(b.ev(), out);
+}
+
 std::string save(const rules::rule_engine& e) {
   state_writer w;
   e.save(w);
@@ -156,11 +163,6 @@ TEST_CASE("a restored engine goes on exactly as the original: every kind of stat
 TEST_CASE("an event_count window restored with N-1 events fires on the next one", "[rules][checkpoint]") {
   const auto set = compile(rule_with("      where: {event.kind: audit}\n      event_count: {by: [user.id], within: 10m, gte: 3}"));
   const auto t0 = macau(10);
-  const auto audit = [](rules::rule_engine& e, alert_sink& out, std::int64_t ts) {
-    event_builder b;
-    b.set("event.kind", "audit").set("user.id", "u1").at(ts);
-    e.on_event(b.ev(), out);
-  };
   rules::rule_engine a(set);
   alert_sink out;
   audit(a, out, t0);
@@ -182,22 +184,17 @@ TEST_CASE("an event_count window restored with N-1 events fires on the next one"
 
 TEST_CASE("a baseline rule's watching time survives a checkpoint (new_keys: quiet)", "[rules][checkpoint]") {
   const auto set = compile(rule_with("      where: {event.kind: audit}\n      baseline: {by: [user.id], slots: hour_of_day, warmup: 2d, z: 3, min: 4, new_keys: quiet}"));
-  const auto audit = [](rules::rule_engine& e, alert_sink& out, const char* user, std::int64_t ts) {
-    event_builder b;
-    b.set("event.kind", "audit").set("user.id", user).at(ts);
-    e.on_event(b.ev(), out);
-  };
   const auto start = macau(0, 0, 0, 1);
   rules::rule_engine a(set);
   alert_sink out;
-  for (std::int64_t h = 0; h < 24 * 2; ++h) audit(a, out, "u2", start + h * k_hour + 5 * k_min);
+  for (std::int64_t h = 0; h < 24 * 2; ++h) audit(a, out, start + h * k_hour + 5 * k_min, "u2");
   const std::string bytes = save(a);
   rules::rule_engine b(set);
   state_reader in(bytes);
   b.restore(in);
   REQUIRE(in.ok());
   // u1 is new, the rule has watched two days: restored, it knows; fresh, it would not.
-  for (int i = 0; i < 4; ++i) audit(b, out, "u1", start + 2 * k_day + 10 * k_hour + i * k_min);
+  for (int i = 0; i < 4; ++i) audit(b, out, start + 2 * k_day + 10 * k_hour + i * k_min);
   REQUIRE(out.alerts.size() == 1);
   CHECK(out.alerts[0].user_id == "u1");
 }
@@ -208,11 +205,6 @@ TEST_CASE("a version 1 checkpoint restores its baselines, without the previous h
   // current hour's last second (u16) and the previous slot's mean and σ (u16 each): a
   // version 1 file is the same without those 8 and 14 bytes.
   const auto set = compile(rule_with("      where: {event.kind: audit}\n      baseline: {by: [user.id], slots: hour_of_day, warmup: 2d, z: 3, min: 4}"));
-  const auto audit = [](rules::rule_engine& e, alert_sink& out, std::int64_t ts) {
-    event_builder b;
-    b.set("event.kind", "audit").set("user.id", "u1").at(ts);
-    e.on_event(b.ev(), out);
-  };
   const auto start = macau(0, 0, 0, 1);
   rules::rule_engine a(set);
   alert_sink out;

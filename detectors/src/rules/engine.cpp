@@ -97,6 +97,14 @@ double over_bar(double mean, double sigma, const compiled_rule& r) noexcept {
   if (r.ratio > 0) bar = std::min(bar, r.ratio * mean);
   return bar;
 }
+/// The share of the previous hour's total that counts towards the trailing hour at
+/// second `s` of this one: its events spanned seconds [first, last] of it and are taken
+/// as spread evenly over that span, of which [s, last] lies within the last 60 minutes.
+double trailing_share(std::uint16_t first, std::uint16_t last, std::uint16_t s) noexcept {
+  if (last < s) return 0;
+  if (first >= s) return 1;
+  return static_cast<double>(last - s) / (last - first);
+}
 /// `k` quiet hours of one slot at once: what `k` calls of `fold(slot, 0, alpha)` compute,
 /// in closed form (one decode and encode instead of k). With d = (1 − α)^k a zero decays
 /// the mean m to d·m and the variance v to d·(v + m²·(1 − d)).
@@ -739,19 +747,6 @@ void rule_engine::on_correlation(const class_rule& cr, std::uint32_t hit_mask, c
   }
   age(st.corr, c, ts - r.within_ms, r.max_keys);
 }
-
-namespace {
-
-/// The share of the previous hour's total that counts towards the trailing hour at
-/// second `s` of this one: its events spanned seconds [first, last] of it and are taken
-/// as spread evenly over that span, of which [s, last] lies within the last 60 minutes.
-double trailing_share(std::uint16_t first, std::uint16_t last, std::uint16_t s) noexcept {
-  if (last < s) return 0;
-  if (first >= s) return 1;
-  return static_cast<double>(last - s) / (last - first);
-}
-
-}  // namespace
 
 void rule_engine::on_baseline(std::size_t index, const normalized_event& ev, std::int64_t ts,
                               alert_emitter& out) {
