@@ -1516,7 +1516,9 @@ struct generator::impl {
         if (u.commuter || u.roaming) return false;
         break;
       case k_new_device_and_ip:
-        if (unused_platform(u, day0, true) == 0) return false;  // no platform would be new
+        // New to someone who has worked here a week (the first-seen rules' learning time),
+        // on a platform they have not used; a joiner's first days have nothing to be new to.
+        if (u.employed_from > day0 - 8 * k_day || unused_platform(u, day0, true) == 0) return false;
         break;
       case k_hr_sync_overwide:
       case k_smart_hr_sync_enabled_abroad: ui = hr_bot; break;

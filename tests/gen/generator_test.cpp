@@ -229,7 +229,7 @@ TEST_CASE("a shared account has at most one incident of a kind a day, however ma
   CHECK(integration >= 6);  // every kind on both days would be 12 (3 robots: up to 24)
 }
 
-TEST_CASE("a new-device incident comes from a platform the person has not used in 30 days", "[gen]") {
+TEST_CASE("a new-device incident comes from a platform the person has not used in 30 days, after a week's work", "[gen]") {
   // At a 30 % incident rate people have several incidents a month, some of them on Web or
   // a second phone; a new-device incident must still be new to the person's first-seen set.
   generator g(fixed(7, 0.3, 100));
@@ -257,6 +257,8 @@ TEST_CASE("a new-device incident comes from a platform the person has not used i
     INFO(to_json(inc) << " platform " << login->second);
     for (const auto& [ts, platform] : list)
       if (platform == login->second && ts < inc.start_ms) CHECK(ts < inc.start_ms - 30 * k_day);
+    // A joiner (first seen after the stream's first day) has worked a week before it.
+    if (list.front().first > k_monday + k_day) CHECK(list.front().first < inc.start_ms - 7 * k_day);
   }
   CHECK(checked >= 10);
 }
