@@ -98,10 +98,7 @@ TEST_CASE("hour_of_day baselines count holidays as weekend hours", "[rules][cale
       engine.on_event(b.ev(), sink);
     }
     REQUIRE(sink.alerts.size() == 1);
-    std::string slot;
-    for (const auto& [k, v] : sink.alerts[0].evidence)
-      if (k == "baseline.slot") slot = v;
-    CHECK(slot == (calendar ? "weekend 10:00" : "weekday 10:00"));
+    CHECK(evidence_of(sink.alerts[0], "baseline.slot") == (calendar ? "weekend 10:00" : "weekday 10:00"));
   }
 }
 

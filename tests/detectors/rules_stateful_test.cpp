@@ -110,13 +110,7 @@ TEST_CASE("temporal_ordered: A then B for the same key within T", "[rules][tempo
     CHECK(a.first_ms == t0);
     CHECK(a.refs.size() == 2);
     CHECK(a.id == make_alert_id("T-SEQ", "c1|u1", t0));
-    bool has_sequence = false;
-    for (const auto& [k, v] : a.evidence)
-      if (k == "sequence") {
-        has_sequence = true;
-        CHECK_THAT(v, Catch::StartsWith("admin_grant ") && Catch::Contains(" → T-EXPORTS "));
-      }
-    CHECK(has_sequence);
+    CHECK_THAT(evidence_of(a, "sequence"), Catch::StartsWith("admin_grant ") && Catch::Contains(" → T-EXPORTS "));
   }
   SECTION("exports before the grant do not fire (out of order)") {
     exports(f, "u1", t0);
@@ -246,13 +240,7 @@ TEST_CASE("baseline: warm-up, then the z-score test", "[rules][baseline]") {
     const alert& a = f.sink.alerts[0];
     CHECK(a.count == 5);  // fired as soon as the bucket reached `min` and mean + 4σ
     CHECK(a.id == make_alert_id("T-B", "u1", day22 + 10 * k_hour));
-    bool slot = false;
-    for (const auto& [k, v] : a.evidence)
-      if (k == "baseline.slot") {
-        slot = true;
-        CHECK(v == "weekend 10:00");
-      }
-    CHECK(slot);
+    CHECK(evidence_of(a, "baseline.slot") == "weekend 10:00");
     CHECK_THAT(a.message, Catch::Contains("usually 1"));
   }
   SECTION("a bucket below min stays quiet") {
@@ -305,16 +293,6 @@ TEST_CASE("baseline: an hour that fired teaches its slot only up to the firing t
   }
   CHECK(fired == std::vector<std::size_t>{0, 1, 2});
 }
-
-namespace {
-
-std::string evidence_of(const alert& a, std::string_view key) {
-  for (const auto& [k, v] : a.evidence)
-    if (k == key) return v;
-  return {};
-}
-
-}  // namespace
 
 TEST_CASE("baseline: a burst that straddles the turn of the hour fires on the trailing 60 minutes", "[rules][baseline]") {
   // One download at :05 every hour for three weeks: every slot has mean 1, σ 0; min 5.
@@ -395,10 +373,7 @@ TEST_CASE("baseline: quiet hours decay a slot's mean as one zero per hour would"
   download(f, week3 + 3 * k_min);
   REQUIRE(f.sink.alerts.size() == 1);
   CHECK(f.sink.alerts[0].count == 4);
-  std::string mean;
-  for (const auto& [k, v] : f.sink.alerts[0].evidence)
-    if (k == "baseline.mean") mean = v;
-  CHECK(mean == "2");
+  CHECK(evidence_of(f.sink.alerts[0], "baseline.mean") == "2");
 }
 
 TEST_CASE("baseline: quiet hours decay a slot's spread as one zero per hour would", "[rules][baseline]") {
@@ -421,13 +396,8 @@ TEST_CASE("baseline: quiet hours decay a slot's spread as one zero per hour woul
   const auto week4 = monday + 28 * k_day;
   for (int i = 0; i < 3; ++i) download(f, week4 + i * k_min);  // 3 > 1.6 × 1.25 at the 3rd
   REQUIRE(f.sink.alerts.size() == 1);
-  std::string mean, sigma;
-  for (const auto& [k, val] : f.sink.alerts[0].evidence) {
-    if (k == "baseline.mean") mean = val;
-    if (k == "baseline.sigma") sigma = val;
-  }
-  CHECK(mean == "1.25");
-  CHECK(sigma == fmt::format("{:.3g}", std::sqrt(v)));
+  CHECK(evidence_of(f.sink.alerts[0], "baseline.mean") == "1.25");
+  CHECK(evidence_of(f.sink.alerts[0], "baseline.sigma") == fmt::format("{:.3g}", std::sqrt(v)));
 }
 
 TEST_CASE("baseline diagnostics", "[rules][baseline][diagnostics]") {

@@ -33,6 +33,12 @@ std::string rule_with(const std::string& detection, const std::string& extra) {
   return "rules:" + rule("T-1", detection, extra);
 }
 
+std::string evidence_of(const alert& a, std::string_view key) {
+  for (const auto& [k, v] : a.evidence)
+    if (k == key) return v;
+  return {};
+}
+
 event_builder& event_builder::set(std::string_view field, std::string value) {
   const auto* f = rules::find_field(field);
   REQUIRE(f != nullptr);

@@ -48,6 +48,9 @@ class alert_sink final : public alert_emitter {
   std::vector<alert> alerts;
 };
 
+/// The alert's evidence under `key`, or "" when it has none.
+std::string evidence_of(const alert& a, std::string_view key);
+
 /// Whether the one-rule set `yaml` fires on `ev` (stateless).
 bool fires(const std::shared_ptr<const rules::rule_set>& set, const normalized_event& ev);
 
